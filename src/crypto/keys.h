@@ -1,0 +1,49 @@
+// Public-key checks, fingerprints and key generation, as Nova's crypto module does them.
+// Everything here is pure computation on its arguments: safe to call from any thread at once.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace keypaird::crypto {
+
+// The outcome of fingerprinting a key the client sent: the fingerprint, or a reason the key was
+// refused. `error` is a human-readable reason (for x509, it follows "Error message: " in the
+// answer Nova gives); empty when `fingerprint` is set.
+struct FingerprintResult {
+  std::optional<std::string> fingerprint;
+  std::string error;
+};
+
+// Validates an OpenSSH public key line ("<type> <base64> [comment]") as strictly as Nova
+// (pyca's load_ssh_public_key) does, then returns the MD5 of the base64 blob taken as Nova takes
+// it (the second field when splitting on single ASCII spaces), as lowercase hex pairs joined by
+// ':' (47 characters).
+FingerprintResult ssh_public_key_fingerprint(std::string_view public_key);
+
+// Parses a PEM X.509 certificate and returns the SHA-1 of its DER as lowercase hex pairs joined
+// by ':' (59 characters).
+FingerprintResult x509_certificate_fingerprint(std::string_view pem);
+
+// A freshly generated keypair. `private_key` is secret: hand it to the client once, never store
+// or log it.
+struct GeneratedKeypair {
+  std::string private_key;
+  std::string public_key;
+  std::string fingerprint;
+};
+
+// RSA-2048 (e = 65537): PKCS#1 PEM private key ("-----BEGIN RSA PRIVATE KEY-----", 64-column
+// lines, trailing newline) and "ssh-rsa <base64> Generated-by-Nova" (no trailing newline) with
+// its MD5 fingerprint. Takes tens of milliseconds: never call it on a network thread.
+GeneratedKeypair generate_ssh_keypair();
+
+// A self-signed certificate as Nova makes one: RSA-2048, CN = user_id, valid 10 years,
+// extendedKeyUsage clientAuth, subjectAltName otherName UPN "<user_id>@localhost". public_key is
+// the PEM certificate, private_key the base64 (one line) of a PKCS#12 bundle with an empty
+// password, fingerprint the certificate's SHA-1 fingerprint. Returns nullopt where openssl fails
+// (a user id longer than 64 characters does not fit a CN).
+std::optional<GeneratedKeypair> generate_x509_keypair(std::string_view user_id);
+
+}  // namespace keypaird::crypto
