@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The README's second command: install what is needed, build, and run the whole test suite
+# (unit tests, integration tests against the real binary, the conformance replay), once in a
+# normal build and once under AddressSanitizer + UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+
+BUILD_DIR=build scripts/build.sh
+(cd build && ctest --output-on-failure --timeout 900)
+
+if [ "${KEYPAIRD_SKIP_SANITIZERS:-0}" != "1" ]; then
+  BUILD_DIR=build-asan BUILD_TYPE=Debug scripts/build.sh -DKEYPAIRD_SANITIZE=ON
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure --timeout 900)
+fi

@@ -1,0 +1,505 @@
+// Application: routing and the request pipeline. Messages and orderings follow what a running
+// nova-api answered (tests/conformance).
+#include "api/application.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <boost/url.hpp>
+#include <random>
+
+#include "api/keypair_schema.h"
+#include "api/keypair_views.h"
+#include "api/responses.h"
+#include "api/versions.h"
+
+namespace keypaird::api {
+
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+namespace json = boost::json;
+using http::Response;
+
+namespace {
+
+std::string new_request_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uint64_t hi = rng(), lo = rng();
+  hi = (hi & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
+  lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // variant 10
+  char buffer[48];
+  std::snprintf(buffer, sizeof buffer, "req-%08x-%04x-%04x-%04x-%012llx",
+                static_cast<unsigned>(hi >> 32), static_cast<unsigned>((hi >> 16) & 0xFFFF),
+                static_cast<unsigned>(hi & 0xFFFF), static_cast<unsigned>(lo >> 48),
+                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
+  return buffer;
+}
+
+// Percent-decodes like WSGI servers do for PATH_INFO: valid escapes become bytes, invalid ones
+// stay as they are.
+std::string percent_decode(std::string_view s, bool plus_is_space) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+      i += 2;
+    } else if (plus_is_space && s[i] == '+') {
+      out += ' ';
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    int extra;
+    char32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      extra = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      extra = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      extra = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + static_cast<std::size_t>(extra) >= s.size()) return false;
+    for (int k = 1; k <= extra; ++k) {
+      auto cc = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += static_cast<std::size_t>(extra) + 1;
+  }
+  return true;
+}
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> segments;
+  std::size_t start = 1;  // path starts with '/'
+  while (start <= path.size()) {
+    auto slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    segments.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return segments;
+}
+
+bool is_project_id(const std::string& s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == '-')) return false;
+  return true;
+}
+
+template <typename F>
+asio::awaitable<std::invoke_result_t<F>> run_on(asio::thread_pool& pool, F work) {
+  co_return co_await asio::co_spawn(
+      pool,
+      [work = std::move(work)]() mutable -> asio::awaitable<std::invoke_result_t<F>> {
+        co_return work();
+      },
+      asio::use_awaitable);
+}
+
+void add_version_headers(Response& response, const std::string& version) {
+  response.set("OpenStack-API-Version", "compute " + version);
+  response.set("X-OpenStack-Nova-API-Version", version);
+  response.insert(bhttp::field::vary, "OpenStack-API-Version");
+  response.insert(bhttp::field::vary, "X-OpenStack-Nova-API-Version");
+}
+
+}  // namespace
+
+struct Application::Call {
+  http::Request& message;
+  std::string base_url;
+  std::string path;                // decoded
+  std::string raw_query;           // after '?', undecoded
+  std::vector<std::string> route;  // path segments after the version prefix
+  std::optional<std::string> project_in_path;
+  std::string member_name;
+  auth::RequestContext context;
+  ApiVersion version;
+  bool legacy_v2 = false;
+
+  std::optional<std::string_view> header(std::string_view name) const {
+    auto it = message.find(name);
+    if (it == message.end()) return std::nullopt;
+    return it->value();
+  }
+};
+
+Application::Application(ApiSettings settings, auth::Authenticator& authenticator,
+                         const auth::Policy& policy, keypairs::KeypairService& service,
+                         asio::thread_pool& blocking_pool, asio::thread_pool& generation_pool)
+    : settings_(settings),
+      authenticator_(authenticator),
+      policy_(policy),
+      service_(service),
+      blocking_pool_(blocking_pool),
+      generation_pool_(generation_pool) {}
+
+asio::awaitable<Response> Application::handle(http::IncomingRequest request) {
+  http::Request& message = request.message;
+  if (message.method() == bhttp::verb::options) {
+    // Answered by the CORS step, before anything else runs.
+    co_return empty_response(200, nullptr);
+  }
+  std::string target(message.target());
+  auto question = target.find('?');
+  Call call{message, {}, {}, {}, {}, {}, {}, {}, {}, {}};
+  call.raw_query = question == std::string::npos ? "" : target.substr(question + 1);
+  call.path = percent_decode(std::string_view(target).substr(0, question), false);
+  if (call.path.empty() || call.path[0] != '/') call.path.insert(0, "/");
+  auto host = call.header("Host");
+  call.base_url = "http://" + std::string(host ? *host : "localhost");
+
+  Response response;
+  if (request.body_too_large) {
+    response = request_too_large(settings_.max_request_body_size);
+    response.set("x-openstack-request-id", "");
+  } else {
+    response = co_await dispatch(call);
+  }
+  // Every answer from the compute app carries the request id; the root version documents and
+  // the "choices" page come from another app and carry none.
+  if (response.find("x-openstack-request-id") != response.end()) {
+    std::string id = new_request_id();
+    response.set("x-openstack-request-id", id);
+    response.set("x-compute-request-id", id);
+  }
+  co_return response;
+}
+
+asio::awaitable<Response> Application::dispatch(Call& call) {
+  const std::string& path = call.path;
+  auto mark = [](Response r) {
+    r.set("x-openstack-request-id", "");
+    return r;
+  };
+  if (path == "/") co_return root_versions_response(call.base_url, settings_.max_version);
+  if (path == "/v2.1" || path == "/v2.1/" || path == "/v2" || path == "/v2/") {
+    bool v21 = path.rfind("/v2.1", 0) == 0;
+    Response response = version_response(call.base_url, v21, settings_.max_version);
+    if (v21) {
+      auto negotiated =
+          negotiate_version(call.header("OpenStack-API-Version"),
+                            call.header("X-OpenStack-Nova-API-Version"), settings_.max_version);
+      if (negotiated.status == NegotiatedVersion::Status::invalid_format)
+        co_return mark(fault_response(400, negotiated.message));
+      if (negotiated.status == NegotiatedVersion::Status::not_acceptable) {
+        Response fault = fault_response(406, negotiated.message);
+        add_version_headers(fault, negotiated.requested);
+        co_return mark(std::move(fault));
+      }
+      add_version_headers(response, negotiated.requested);
+    }
+    co_return mark(std::move(response));
+  }
+  if (path.rfind("/v2.1/", 0) == 0) co_return mark(co_await api_request(call, false));
+  if (path.rfind("/v2/", 0) == 0) co_return mark(co_await api_request(call, true));
+  co_return choices_response(call.base_url, path);
+}
+
+asio::awaitable<Response> Application::api_request(Call& call, bool legacy_v2) {
+  call.legacy_v2 = legacy_v2;
+  auto lookup = [&call](std::string_view name) { return call.header(name); };
+  auto outcome = authenticator_.authenticate(lookup);
+  switch (outcome.status) {
+    case auth::AuthOutcome::Status::authenticated:
+      break;
+    case auth::AuthOutcome::Status::token_issued: {
+      Response response = empty_response(204, "text/plain; charset=UTF-8");
+      std::string url = call.base_url + std::string(call.message.target());
+      while (!url.empty() && url.back() == '/') url.pop_back();
+      response.set("X-Auth-Token", outcome.issued_token);
+      response.set("X-Server-Management-Url", url + "/" + outcome.issued_project_id);
+      co_return response;
+    }
+    case auth::AuthOutcome::Status::unauthorized:
+      co_return fault_response(401, "The request you have made requires authentication.");
+    case auth::AuthOutcome::Status::unavailable:
+      co_return fault_response(503, "The identity service is unavailable. Please try again later.");
+  }
+  call.context = std::move(outcome.context);
+
+  // Routing: [project_id/]os-keypairs[/name].
+  auto segments = split_path(call.path);
+  segments.erase(segments.begin());  // "v2.1" or "v2"
+  if (segments.size() >= 2 && segments[1] == "os-keypairs" && is_project_id(segments[0])) {
+    call.project_in_path = segments[0];
+    segments.erase(segments.begin());
+  }
+  bool collection = segments.size() == 1 && segments[0] == "os-keypairs";
+  bool member = segments.size() == 2 && segments[0] == "os-keypairs" && !segments[1].empty();
+  auto method = call.message.method();
+  if (method == bhttp::verb::head && (collection || member))
+    co_return empty_response(404, "text/html; charset=UTF-8");
+  bool routed = (collection && (method == bhttp::verb::get || method == bhttp::verb::post)) ||
+                (member && (method == bhttp::verb::get || method == bhttp::verb::delete_));
+  if (!routed) co_return plain_not_found();
+  if (member) call.member_name = segments[1];
+
+  // Microversion (the legacy /v2 endpoint has none).
+  std::optional<std::string> version_text;
+  if (legacy_v2) {
+    call.version = kMinVersion;
+  } else {
+    auto negotiated =
+        negotiate_version(call.header("OpenStack-API-Version"),
+                          call.header("X-OpenStack-Nova-API-Version"), settings_.max_version);
+    if (negotiated.status == NegotiatedVersion::Status::invalid_format)
+      co_return fault_response(400, negotiated.message);
+    version_text = negotiated.requested;
+    if (negotiated.status == NegotiatedVersion::Status::not_acceptable) {
+      Response fault = fault_response(406, negotiated.message);
+      add_version_headers(fault, *version_text);
+      co_return fault;
+    }
+    call.version = negotiated.version;
+  }
+
+  Response response;
+  if (auto content_type = call.header("Content-Type")) {
+    std::string_view media = *content_type;
+    media = media.substr(0, media.find(';'));
+    while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+    while (!media.empty() && media.front() == ' ') media.remove_prefix(1);
+    if (!media.empty() && media != "text/plain" && media != "application/json" &&
+        media != "application/vnd.openstack.compute+json") {
+      response = fault_response(415, "Unsupported Content-Type");
+      if (version_text) add_version_headers(response, *version_text);
+      co_return response;
+    }
+  }
+
+  if (method == bhttp::verb::post) {
+    response = co_await create(call);
+  } else if (method == bhttp::verb::delete_) {
+    response = co_await remove(call);
+  } else if (member) {
+    response = show(call);
+  } else {
+    response = list(call);
+  }
+  if (version_text) add_version_headers(response, *version_text);
+  co_return response;
+}
+
+namespace {
+
+std::optional<std::string> project_mismatch(const std::optional<std::string>& in_path,
+                                            const auth::RequestContext& context) {
+  if (in_path && *in_path != context.project_id)
+    return "Malformed request URL: URL's project_id '" + *in_path +
+           "' doesn't match Context's project_id '" + context.project_id + "'";
+  return std::nullopt;
+}
+
+struct ParsedQuery {
+  QueryParameters params;
+  bool valid_utf8 = true;
+};
+
+ParsedQuery parse_query(const std::string& raw) {
+  ParsedQuery parsed;
+  std::size_t start = 0;
+  while (start <= raw.size() && !raw.empty()) {
+    auto amp = raw.find('&', start);
+    if (amp == std::string::npos) amp = raw.size();
+    std::string_view pair(raw.data() + start, amp - start);
+    if (!pair.empty()) {
+      auto eq = pair.find('=');
+      std::string key = percent_decode(pair.substr(0, eq), true);
+      std::string value =
+          eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1), true);
+      if (!valid_utf8(key) || !valid_utf8(value)) parsed.valid_utf8 = false;
+      // Like webob, a parameter without '=' has an empty value.
+      parsed.params.emplace_back(std::move(key), std::move(value));
+    }
+    start = amp + 1;
+  }
+  return parsed;
+}
+
+const char* rule_name(KeypairAction action) {
+  switch (action) {
+    case KeypairAction::index:
+      return "os_compute_api:os-keypairs:index";
+    case KeypairAction::show:
+      return "os_compute_api:os-keypairs:show";
+    case KeypairAction::remove:
+      return "os_compute_api:os-keypairs:delete";
+  }
+  return "";
+}
+
+std::string policy_denied(const std::string& rule) {
+  return "Policy doesn't allow " + rule + " to be performed.";
+}
+
+// The shared front half of list, show and delete: path project, query schema, policy.
+struct ReadPrologue {
+  std::optional<Response> refusal;
+  ListQuery query;
+  std::string user_id;
+};
+
+ReadPrologue read_prologue(const std::optional<std::string>& project_in_path,
+                           const auth::RequestContext& context, const std::string& raw_query,
+                           KeypairAction action, ApiVersion version, const auth::Policy& policy) {
+  ReadPrologue p;
+  if (auto message = project_mismatch(project_in_path, context)) {
+    p.refusal = fault_response(400, *message);
+    return p;
+  }
+  auto parsed = parse_query(raw_query);
+  if (!parsed.valid_utf8) {
+    p.refusal = fault_response(400, "Query string is not UTF-8 encoded");
+    return p;
+  }
+  auto validated = validate_query(parsed.params, action, version);
+  if (!validated.query) {
+    p.refusal = fault_response(400, validated.error);
+    return p;
+  }
+  p.query = *validated.query;
+  p.user_id = p.query.user_id && !p.query.user_id->empty() ? *p.query.user_id : context.user_id;
+  if (!policy.allows(rule_name(action), context, p.user_id))
+    p.refusal = fault_response(403, policy_denied(rule_name(action)));
+  return p;
+}
+
+std::string urlencode_form(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '.' || c == '-' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      char buffer[4];
+      std::snprintf(buffer, sizeof buffer, "%%%02X", c);
+      out += buffer;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Response Application::list(Call& call) {
+  auto p = read_prologue(call.project_in_path, call.context, call.raw_query, KeypairAction::index,
+                         call.version, policy_);
+  if (p.refusal) return std::move(*p.refusal);
+  std::optional<std::int64_t> limit;
+  bool paginated = call.version >= versions::kPagination;
+  if (paginated) {
+    limit = std::min(p.query.limit.value_or(settings_.max_limit), settings_.max_limit);
+  }
+  auto result = service_.list(p.user_id, paginated ? p.query.marker : std::nullopt, limit);
+  if (auto* error = std::get_if<keypairs::KeypairError>(&result)) return error_response(*error);
+  auto& keypairs = std::get<std::vector<keypairs::Keypair>>(result);
+  json::array items;
+  for (const auto& k : keypairs) items.push_back(list_item_view(k, call.version));
+  json::object body{{"keypairs", std::move(items)}};
+  if (paginated && limit && *limit > 0 && static_cast<std::size_t>(*limit) == keypairs.size()) {
+    // Every request parameter (last value wins), sorted, with marker set to the last name.
+    std::map<std::string, std::string> params;
+    for (auto& [key, value] : parse_query(call.raw_query).params) params[key] = value;
+    params["marker"] = keypairs.back().name;
+    std::string query;
+    for (const auto& [key, value] : params) {
+      if (!query.empty()) query += '&';
+      query += urlencode_form(key) + "=" + urlencode_form(value);
+    }
+    std::string href = call.base_url + "/v2.1/";
+    if (call.project_in_path) href += *call.project_in_path + "/";
+    href += "os-keypairs?" + query;
+    body["keypairs_links"] = json::array{json::object{{"href", href}, {"rel", "next"}}};
+  }
+  return json_response(200, body);
+}
+
+Response Application::show(Call& call) {
+  auto p = read_prologue(call.project_in_path, call.context, call.raw_query, KeypairAction::show,
+                         call.version, policy_);
+  if (p.refusal) return std::move(*p.refusal);
+  auto result = service_.get(p.user_id, call.member_name);
+  if (auto* error = std::get_if<keypairs::KeypairError>(&result)) return error_response(*error);
+  return json_response(200, show_view(std::get<keypairs::Keypair>(result), call.version));
+}
+
+asio::awaitable<Response> Application::remove(Call& call) {
+  auto p = read_prologue(call.project_in_path, call.context, call.raw_query, KeypairAction::remove,
+                         call.version, policy_);
+  if (p.refusal) co_return std::move(*p.refusal);
+  auto user_id = p.user_id;
+  auto name = call.member_name;
+  auto result = co_await run_on(blocking_pool_,
+                                [this, user_id, name] { return service_.remove(user_id, name); });
+  if (auto* error = std::get_if<keypairs::KeypairError>(&result)) co_return error_response(*error);
+  unsigned status = call.version >= versions::kTypeAndCreatedStatus ? 204 : 202;
+  co_return empty_response(status, "application/json");
+}
+
+asio::awaitable<Response> Application::create(Call& call) {
+  const std::string& body_text = call.message.body();
+  json::value body;  // null when there is no body
+  if (!body_text.empty()) {
+    boost::system::error_code ec;
+    body = json::parse(body_text, ec);
+    if (ec) co_return fault_response(400, "Malformed request body");
+  }
+  if (auto message = project_mismatch(call.project_in_path, call.context))
+    co_return fault_response(400, *message);
+  auto validated = validate_create_body(body, call.version, call.legacy_v2);
+  if (!validated.request) co_return fault_response(400, validated.error);
+  auto request = std::move(*validated.request);
+
+  std::string user_id =
+      request.user_id && !request.user_id->empty() ? *request.user_id : call.context.user_id;
+  const std::string rule = "os_compute_api:os-keypairs:create";
+  if (!policy_.allows(rule, call.context, user_id))
+    co_return fault_response(403, policy_denied(rule));
+
+  keypairs::Result<keypairs::CreatedKeypair> result;
+  if (request.public_key) {
+    result = co_await run_on(blocking_pool_, [this, &user_id, &request] {
+      return service_.import_key(user_id, request.name, request.type, *request.public_key);
+    });
+  } else {
+    if (auto error = service_.check_quota(user_id)) co_return error_response(*error);
+    result = co_await run_on(generation_pool_, [this, &user_id, &request] {
+      return service_.generate(user_id, request.name, request.type);
+    });
+  }
+  if (auto* error = std::get_if<keypairs::KeypairError>(&result)) co_return error_response(*error);
+  unsigned status = call.version >= versions::kTypeAndCreatedStatus ? 201 : 200;
+  co_return json_response(status,
+                          create_view(std::get<keypairs::CreatedKeypair>(result), call.version));
+}
+
+}  // namespace keypaird::api

@@ -1,0 +1,293 @@
+// The checks below run in the order jsonschema reports errors for Nova's schemas: type, then
+// each known property in schema order, then required properties, then unexpected properties.
+#include "api/keypair_schema.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <set>
+
+#include "api/python_repr.h"
+
+namespace keypaird::api {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string field_error(const std::string& field, const json::value& value,
+                        const std::string& message) {
+  return "Invalid input for field/attribute " + field + ". Value: " + python_str(value) + ". " +
+         message;
+}
+
+const char* type_name(json::kind kind) {
+  switch (kind) {
+    case json::kind::object:
+      return "object";
+    default:
+      return "string";
+  }
+}
+
+std::string not_of_type(const json::value& value, json::kind expected) {
+  return python_repr(value) + " is not of type '" + type_name(expected) + "'";
+}
+
+std::string additional_properties(std::vector<std::string> extras) {
+  std::sort(extras.begin(), extras.end());
+  std::string listed;
+  for (std::size_t i = 0; i < extras.size(); ++i) {
+    if (i) listed += ", ";
+    listed += python_repr(std::string_view(extras[i]));
+  }
+  return "Additional properties are not allowed (" + listed +
+         (extras.size() == 1 ? " was unexpected)" : " were unexpected)");
+}
+
+// Number of code points, as Python's len() counts them.
+std::size_t code_points(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+// Decodes UTF-8 (already validated by the JSON parser) into code points.
+std::u32string decode(std::string_view s) {
+  std::u32string out;
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    int extra = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : 3;
+    char32_t cp = extra == 0 ? c : c & (0x3F >> extra);
+    for (int k = 1; k <= extra && i + static_cast<std::size_t>(k) < s.size(); ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) & 0x3F);
+    out += cp;
+    i += static_cast<std::size_t>(extra) + 1;
+  }
+  return out;
+}
+
+bool is_space(char32_t cp) {
+  return cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x1F) || cp == 0x85 ||
+         cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
+         cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
+}
+
+// Nova's "printable" set: Basic Multilingual Plane characters outside the Unicode categories
+// C (control, format, surrogate, private use) and Z (separators), except that Zs is allowed.
+bool is_printable_name_char(char32_t cp) {
+  if (cp > 0xFFFF) return false;
+  if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0xAD) return false;
+  if (cp == 0x2028 || cp == 0x2029) return false;
+  if ((cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E)) return false;
+  if ((cp >= 0x2060 && cp <= 0x206F) || cp == 0xFEFF || (cp >= 0xFFF9 && cp <= 0xFFFB))
+    return false;
+  if ((cp >= 0xD800 && cp <= 0xF8FF) || cp == 0xFFFE || cp == 0xFFFF) return false;
+  return true;
+}
+
+const char* kInvalidName = "An invalid 'name' value was provided. The name must be: ";
+
+// The keypair name rules of 2.1-2.91 and 2.92+; returns an error message or "".
+std::string check_name(const json::value& value, ApiVersion version) {
+  if (!value.is_string()) return field_error("name", value, not_of_type(value, json::kind::string));
+  std::string_view name = value.get_string();
+  std::size_t length = code_points(name);
+  if (length < 1) return field_error("name", value, python_repr(name) + " is too short");
+  if (length > 255) return field_error("name", value, python_repr(name) + " is too long");
+  auto cps = decode(name);
+  bool printable = !is_space(cps.front()) && !is_space(cps.back()) &&
+                   std::all_of(cps.begin(), cps.end(), is_printable_name_char);
+  if (!printable)
+    return std::string(kInvalidName) +
+           "printable characters. Can not start or end with whitespace.";
+  bool extended = version >= versions::kImportOnly;
+  std::string safe = extended ? "@._- " : "_- ";
+  safe += "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  for (char32_t cp : cps)
+    if (cp > 0x7F || safe.find(static_cast<char>(cp)) == std::string::npos)
+      return std::string(kInvalidName) + "Only expected characters: [" + safe + "]";
+  return "";
+}
+
+// The legacy /v2 rule: printable, at least one non-space character; spaces get stripped later.
+std::string check_legacy_name(const json::value& value) {
+  if (!value.is_string()) return field_error("name", value, not_of_type(value, json::kind::string));
+  std::string_view name = value.get_string();
+  std::size_t length = code_points(name);
+  if (length < 1) return field_error("name", value, python_repr(name) + " is too short");
+  if (length > 255) return field_error("name", value, python_repr(name) + " is too long");
+  auto cps = decode(name);
+  bool printable = std::all_of(cps.begin(), cps.end(), is_printable_name_char) &&
+                   !std::all_of(cps.begin(), cps.end(), is_space);
+  if (!printable)
+    return std::string(kInvalidName) + "printable characters with at least one non space character";
+  return "";
+}
+
+std::string strip_spaces(std::string_view s) {
+  auto cps = decode(s);
+  std::size_t begin = 0, end = cps.size();
+  while (begin < end && is_space(cps[begin])) ++begin;
+  while (end > begin && is_space(cps[end - 1])) --end;
+  // Re-slice the original bytes: count the bytes of the stripped prefix and suffix.
+  std::size_t byte_begin = 0, seen = 0;
+  while (seen < begin) {
+    ++byte_begin;
+    while (byte_begin < s.size() && (static_cast<unsigned char>(s[byte_begin]) & 0xC0) == 0x80)
+      ++byte_begin;
+    ++seen;
+  }
+  std::size_t byte_end = s.size();
+  seen = cps.size();
+  while (seen > end) {
+    --byte_end;
+    while (byte_end > 0 && (static_cast<unsigned char>(s[byte_end]) & 0xC0) == 0x80) --byte_end;
+    --seen;
+  }
+  return std::string(s.substr(byte_begin, byte_end - byte_begin));
+}
+
+}  // namespace
+
+CreateValidation validate_create_body(const json::value& body, ApiVersion version, bool legacy_v2) {
+  CreateValidation result;
+  if (!body.is_object()) {
+    result.error = not_of_type(body, json::kind::object);
+    return result;
+  }
+  const json::object& top = body.get_object();
+  const json::value* keypair_value = top.if_contains("keypair");
+  if (keypair_value) {
+    const json::value& kv = *keypair_value;
+    if (!kv.is_object()) {
+      result.error = field_error("keypair", kv, not_of_type(kv, json::kind::object));
+      return result;
+    }
+    const json::object& keypair = kv.get_object();
+    bool allow_type = !legacy_v2 && version >= versions::kTypeAndCreatedStatus;
+    bool allow_user_id = !legacy_v2 && version >= versions::kUserIdParameter;
+    bool require_key = !legacy_v2 && version >= versions::kImportOnly;
+
+    // Known properties, in schema order.
+    if (auto* name = keypair.if_contains("name")) {
+      result.error = legacy_v2 ? check_legacy_name(*name) : check_name(*name, version);
+      if (!result.error.empty()) return result;
+    }
+    if (auto* key = keypair.if_contains("public_key"); key && !key->is_string()) {
+      result.error = field_error("public_key", *key, not_of_type(*key, json::kind::string));
+      return result;
+    }
+    if (auto* type = keypair.if_contains("type"); type && allow_type) {
+      if (!type->is_string()) {
+        result.error = field_error("type", *type, not_of_type(*type, json::kind::string));
+        return result;
+      }
+      if (type->get_string() != "ssh" && type->get_string() != "x509") {
+        result.error =
+            field_error("type", *type, python_repr(*type) + " is not one of ['ssh', 'x509']");
+        return result;
+      }
+    }
+    if (auto* user = keypair.if_contains("user_id"); user && allow_user_id && !user->is_string()) {
+      result.error = field_error("user_id", *user, not_of_type(*user, json::kind::string));
+      return result;
+    }
+    // Required.
+    if (!keypair.contains("name")) {
+      result.error = field_error("keypair", kv, "'name' is a required property");
+      return result;
+    }
+    if (require_key && !keypair.contains("public_key")) {
+      result.error = field_error("keypair", kv, "'public_key' is a required property");
+      return result;
+    }
+    // Unexpected.
+    if (!legacy_v2) {
+      std::vector<std::string> extras;
+      for (const auto& [key, value] : keypair) {
+        bool known = key == "name" || key == "public_key" || (key == "type" && allow_type) ||
+                     (key == "user_id" && allow_user_id);
+        if (!known) extras.emplace_back(key);
+      }
+      if (!extras.empty()) {
+        result.error = field_error("keypair", kv, additional_properties(extras));
+        return result;
+      }
+    }
+  }
+  if (!keypair_value) {
+    result.error = "'keypair' is a required property";
+    return result;
+  }
+  if (!legacy_v2) {
+    std::vector<std::string> extras;
+    for (const auto& [key, value] : top)
+      if (key != "keypair") extras.emplace_back(key);
+    if (!extras.empty()) {
+      result.error = additional_properties(extras);
+      return result;
+    }
+  }
+
+  const json::object& keypair = keypair_value->get_object();
+  CreateKeypairRequest request;
+  std::string_view name = keypair.at("name").get_string();
+  request.name = legacy_v2 ? strip_spaces(name) : std::string(name);
+  if (auto* key = keypair.if_contains("public_key"))
+    request.public_key = std::string(key->get_string());
+  if (!legacy_v2 && version >= versions::kTypeAndCreatedStatus)
+    if (auto* type = keypair.if_contains("type")) request.type = std::string(type->get_string());
+  if (!legacy_v2 && version >= versions::kUserIdParameter)
+    if (auto* user = keypair.if_contains("user_id"))
+      request.user_id = std::string(user->get_string());
+  result.request = std::move(request);
+  return result;
+}
+
+QueryValidation validate_query(const QueryParameters& params, KeypairAction action,
+                               ApiVersion version) {
+  QueryValidation result;
+  ListQuery query;
+  bool paginated = action == KeypairAction::index && version >= versions::kPagination;
+  bool with_user = version >= versions::kUserIdParameter;
+  for (const auto& [key, value] : params) {
+    if (key == "limit" && paginated) {
+      bool digits =
+          std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (!digits) {
+        result.error = "Invalid input for query parameters limit. Value: " + value + ". " +
+                       python_repr(std::string_view(value)) + " does not match '^[0-9]*$'";
+        return result;
+      }
+      if (value.empty()) {
+        result.error = "Invalid input for query parameters limit. Value: . '' is too short";
+        return result;
+      }
+    }
+  }
+  if (version >= versions::kStrictQuery) {
+    std::vector<std::string> extras;
+    for (const auto& [key, value] : params) {
+      bool known = key == "user_id" || (paginated && (key == "limit" || key == "marker"));
+      if (!known && std::find(extras.begin(), extras.end(), key) == extras.end())
+        extras.push_back(key);
+    }
+    if (!extras.empty()) {
+      result.error = additional_properties(extras);
+      return result;
+    }
+  }
+  for (const auto& [key, value] : params) {
+    if (key == "user_id" && with_user && !query.user_id) query.user_id = value;
+    if (paginated && key == "marker") query.marker = value;
+    if (paginated && key == "limit") {
+      // Digits only (checked above); clamp absurd lengths instead of overflowing.
+      query.limit = value.size() > 18 ? INT64_MAX : std::stoll(value);
+    }
+  }
+  result.query = std::move(query);
+  return result;
+}
+
+}  // namespace keypaird::api

@@ -1,0 +1,43 @@
+// Compute API microversions: parsing the two request headers the way Nova (microversion_parse)
+// does, and the version-keyed tables of what changes between versions.
+#pragma once
+
+#include <compare>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace keypaird::api {
+
+struct ApiVersion {
+  int major = 2;
+  int minor = 1;
+  auto operator<=>(const ApiVersion&) const = default;
+  std::string to_string() const { return std::to_string(major) + "." + std::to_string(minor); }
+};
+
+inline constexpr ApiVersion kMinVersion{2, 1};
+inline constexpr ApiVersion kDefaultMaxVersion{2, 104};
+
+struct NegotiatedVersion {
+  enum class Status { ok, invalid_format, not_acceptable } status = Status::ok;
+  ApiVersion version;     // when ok
+  std::string requested;  // the version text the client sent (or the chosen one), for headers
+  std::string message;    // Nova's message when not ok
+};
+
+// `openstack_api_version`: the OpenStack-API-Version header, when present;
+// `legacy`: the X-OpenStack-Nova-API-Version header, when present.
+NegotiatedVersion negotiate_version(std::optional<std::string_view> openstack_api_version,
+                                    std::optional<std::string_view> legacy, ApiVersion max);
+
+// The versions at which keypair behaviour changes (Nova's keypairs controller and schemas).
+namespace versions {
+inline constexpr ApiVersion kTypeAndCreatedStatus{2, 2};  // type field; POST 201, DELETE 204
+inline constexpr ApiVersion kUserIdParameter{2, 10};      // user_id in body and query
+inline constexpr ApiVersion kPagination{2, 35};           // limit, marker, keypairs_links
+inline constexpr ApiVersion kStrictQuery{2, 75};          // unknown query parameters refused
+inline constexpr ApiVersion kImportOnly{2, 92};           // no generation; '@' and '.' in names
+}  // namespace versions
+
+}  // namespace keypaird::api

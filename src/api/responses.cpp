@@ -1,0 +1,98 @@
+// Response builders and the KeypairError -> HTTP mapping.
+#include "api/responses.h"
+
+#include <boost/json.hpp>
+
+namespace keypaird::api {
+
+namespace bhttp = boost::beast::http;
+
+const char* fault_name(unsigned status) {
+  switch (status) {
+    case 400:
+      return "badRequest";
+    case 401:
+      return "unauthorized";
+    case 403:
+      return "forbidden";
+    case 404:
+      return "itemNotFound";
+    case 405:
+      return "badMethod";
+    case 409:
+      return "conflictingRequest";
+    case 413:
+    case 429:
+      return "overLimit";
+    case 415:
+      return "badMediaType";
+    case 501:
+      return "notImplemented";
+    case 503:
+      return "serviceUnavailable";
+    default:
+      return "computeFault";
+  }
+}
+
+Response json_response(unsigned status, const boost::json::value& body) {
+  Response response{static_cast<bhttp::status>(status), 11};
+  response.set(bhttp::field::content_type, "application/json");
+  response.body() = boost::json::serialize(body);
+  return response;
+}
+
+Response fault_response(unsigned status, const std::string& message) {
+  Response response{static_cast<bhttp::status>(status), 11};
+  response.set(bhttp::field::content_type, "application/json; charset=UTF-8");
+  boost::json::object inner{{"code", status}, {"message", message}};
+  boost::json::object outer;
+  outer[fault_name(status)] = std::move(inner);
+  response.body() = boost::json::serialize(outer);
+  return response;
+}
+
+Response plain_not_found() {
+  Response response{bhttp::status::not_found, 11};
+  response.set(bhttp::field::content_type, "text/plain; charset=UTF-8");
+  response.body() = "404 Not Found\n\nThe resource could not be found.\n\n   ";
+  return response;
+}
+
+Response request_too_large(std::size_t limit) {
+  Response response{bhttp::status::payload_too_large, 11};
+  response.set(bhttp::field::content_type, "text/plain; charset=UTF-8");
+  response.body() =
+      "413 Request Entity Too Large\n\nRequest is too large. Larger than "
+      "max_request_body_size (" +
+      std::to_string(limit) + ").\n\n   ";
+  return response;
+}
+
+Response empty_response(unsigned status, const char* content_type) {
+  Response response{static_cast<bhttp::status>(status), 11};
+  if (content_type) response.set(bhttp::field::content_type, content_type);
+  return response;
+}
+
+Response error_response(const keypairs::KeypairError& error) {
+  using Kind = keypairs::KeypairErrorKind;
+  switch (error.kind) {
+    case Kind::quota_exceeded:
+      return fault_response(403, error.message);
+    case Kind::invalid_key:
+    case Kind::marker_not_found:
+      return fault_response(400, error.message);
+    case Kind::duplicate:
+      return fault_response(409, error.message);
+    case Kind::not_found:
+      return fault_response(404, error.message);
+    case Kind::generation_failed:
+      return fault_response(400, error.message);
+    case Kind::store_unavailable:
+      return fault_response(503, error.message);
+  }
+  return fault_response(500, "Unexpected API Error. Please contact the administrator.");
+}
+
+}  // namespace keypaird::api

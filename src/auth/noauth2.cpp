@@ -1,0 +1,32 @@
+// NoAuth2Authenticator: development authentication, as Nova's NoAuthMiddleware does it.
+#include "auth/authenticator.h"
+
+namespace keypaird::auth {
+
+AuthOutcome NoAuth2Authenticator::authenticate(const HeaderLookup& headers) {
+  AuthOutcome outcome;
+  auto token = headers("X-Auth-Token");
+  if (!token) {
+    auto user = headers("X-Auth-User");
+    auto project = headers("X-Auth-Project-Id");
+    std::string user_id = user ? std::string(*user) : "admin";
+    std::string project_id = project ? std::string(*project) : "admin";
+    outcome.status = AuthOutcome::Status::token_issued;
+    outcome.issued_token = user_id + ":" + project_id;
+    outcome.issued_project_id = project_id;
+    return outcome;
+  }
+  auto colon = token->find(':');
+  std::string user_id(token->substr(0, colon));
+  std::string project_id =
+      colon == std::string_view::npos ? "" : std::string(token->substr(colon + 1));
+  if (project_id.empty()) project_id = user_id;
+  outcome.status = AuthOutcome::Status::authenticated;
+  outcome.context.user_id = user_id;
+  outcome.context.project_id = project_id;
+  outcome.context.is_admin = user_id == "admin";
+  if (outcome.context.is_admin) outcome.context.roles = {"admin"};
+  return outcome;
+}
+
+}  // namespace keypaird::auth

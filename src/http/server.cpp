@@ -1,0 +1,108 @@
+// HttpServer: one coroutine per connection on a strand, a fresh parser per request.
+#include "http/server.h"
+
+#include <boost/asio/as_tuple.hpp>
+
+namespace keypaird::http {
+
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// Writes a response; for HEAD only the header goes out, with the length the body would have.
+asio::awaitable<boost::system::error_code> write_response(beast::tcp_stream& stream,
+                                                          Response& response, bool head) {
+  if (head) {
+    response.content_length(response.body().size());
+    bhttp::response<bhttp::empty_body> header_only{std::move(response.base())};
+    auto [ec, n] = co_await bhttp::async_write(stream, header_only, use_tuple);
+    co_return ec;
+  }
+  response.prepare_payload();
+  auto [ec, n] = co_await bhttp::async_write(stream, response, use_tuple);
+  co_return ec;
+}
+
+}  // namespace
+
+HttpServer::HttpServer(asio::io_context& io, const std::string& host, std::uint16_t port,
+                       ServerLimits limits, RequestHandler& handler)
+    : io_(io), acceptor_(io), limits_(limits), handler_(handler) {
+  tcp::endpoint endpoint{asio::ip::make_address(host), port};
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(asio::socket_base::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+  port_ = acceptor_.local_endpoint().port();
+}
+
+void HttpServer::start() { asio::co_spawn(io_, accept_loop(), asio::detached); }
+
+void HttpServer::stop() {
+  asio::post(io_, [this] {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+  });
+}
+
+asio::awaitable<void> HttpServer::accept_loop() {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), use_tuple);
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+    if (ec) continue;  // e.g. too many open files: keep serving the connections we have
+    socket.set_option(tcp::no_delay(true), ec);
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, serve_connection(beast::tcp_stream(std::move(socket))),
+                   asio::detached);
+  }
+}
+
+asio::awaitable<void> HttpServer::serve_connection(beast::tcp_stream stream) {
+  beast::flat_buffer buffer;
+  for (;;) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits_.header_limit));
+    parser.body_limit(limits_.body_limit);
+
+    stream.expires_after(buffer.size() > 0 ? limits_.read_timeout : limits_.idle_timeout);
+    auto [header_ec, header_n] =
+        co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+    if (header_ec) break;  // closed, timed out or unparseable: nothing sensible to answer
+    stream.expires_after(limits_.read_timeout);
+
+    IncomingRequest incoming;
+    bool close_after = false;
+    auto content_length = parser.content_length();
+    if (content_length && *content_length > limits_.body_limit) {
+      incoming.body_too_large = true;
+      close_after = true;
+    } else {
+      auto [body_ec, body_n] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+      if (body_ec == bhttp::error::body_limit) {
+        incoming.body_too_large = true;
+        close_after = true;
+      } else if (body_ec) {
+        break;
+      }
+    }
+    incoming.message = parser.release();
+    if (incoming.body_too_large) incoming.message.body().clear();
+    bool head = incoming.message.method() == bhttp::verb::head;
+    bool keep_alive = incoming.message.keep_alive() && !close_after;
+    unsigned version = incoming.message.version();
+
+    Response response = co_await handler_.handle(std::move(incoming));
+    response.version(version);
+    response.keep_alive(keep_alive);
+    stream.expires_after(limits_.read_timeout);
+    auto write_ec = co_await write_response(stream, response, head);
+    if (write_ec || !keep_alive) break;
+  }
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace keypaird::http

@@ -1,0 +1,80 @@
+// The keypairs service: what Nova's KeypairAPI does, below HTTP. It checks quota, parses and
+// fingerprints imported keys, generates new ones, and talks to the store, returning errors as
+// KeypairError values that the API layer maps to HTTP in one place.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "store/keypair_store.h"
+
+namespace keypaird::keypairs {
+
+enum class KeypairErrorKind {
+  quota_exceeded,     // the user holds as many keypairs as the quota allows
+  invalid_key,        // the public key could not be parsed or fingerprinted
+  duplicate,          // the user already has a keypair of that name
+  not_found,          // no keypair of that name for that user
+  marker_not_found,   // a list marker names no keypair of the user
+  generation_failed,  // key generation failed (e.g. an x509 CN over 64 characters)
+  store_unavailable,  // the database failed; nothing was changed
+};
+
+struct KeypairError {
+  KeypairErrorKind kind;
+  std::string message;
+};
+
+template <typename T>
+using Result = std::variant<T, KeypairError>;
+
+struct Keypair {
+  std::int64_t id = 0;
+  std::string user_id;
+  std::string name;
+  std::string fingerprint;
+  std::string public_key;
+  std::string type;  // "ssh" | "x509"
+  std::string created_at;
+};
+
+struct CreatedKeypair {
+  Keypair keypair;
+  std::optional<std::string> private_key;  // set only when the key was generated
+};
+
+struct Empty {};
+
+// Thread-safe; every method may block on the store, and generate() on key generation too.
+class KeypairService {
+ public:
+  KeypairService(store::KeypairStore& store, std::int64_t quota_key_pairs)
+      : store_(store), quota_(quota_key_pairs) {}
+
+  Result<Keypair> get(const std::string& user_id, const std::string& name);
+  // `marker`: start strictly after that name (which must exist); `limit`: at most that many.
+  Result<std::vector<Keypair>> list(const std::string& user_id,
+                                    const std::optional<std::string>& marker,
+                                    std::optional<std::int64_t> limit);
+  // Quota, then key check, then the duplicate check, as Nova orders them.
+  Result<CreatedKeypair> import_key(const std::string& user_id, const std::string& name,
+                                    const std::string& type, const std::string& public_key);
+  // Quota, then generation (slow), then insert.
+  Result<CreatedKeypair> generate(const std::string& user_id, const std::string& name,
+                                  const std::string& type);
+  Result<Empty> remove(const std::string& user_id, const std::string& name);
+
+  // Only the quota check (Nova runs it before anything else in create).
+  std::optional<KeypairError> check_quota(const std::string& user_id);
+
+ private:
+  Result<CreatedKeypair> insert(Keypair keypair, std::optional<std::string> private_key);
+
+  store::KeypairStore& store_;
+  std::int64_t quota_;
+};
+
+}  // namespace keypaird::keypairs

@@ -1,0 +1,63 @@
+// The storage interface for keypairs. Implementations: SqliteKeypairStore (embedded default) and
+// MemoryKeypairStore (unit tests). All methods are safe to call from many threads at once; each
+// may block on I/O, so callers on network threads decide whether to offload.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace keypaird::store {
+
+struct StoredKeypair {
+  std::int64_t id = 0;
+  std::string user_id;
+  std::string name;
+  std::string fingerprint;
+  std::string public_key;
+  std::string type;        // "ssh" or "x509"
+  std::string created_at;  // "YYYY-MM-DDThh:mm:ss.ffffff", UTC
+};
+
+enum class StoreStatus {
+  ok,
+  not_found,
+  duplicate,       // (user_id, name) already exists
+  quota_exceeded,  // the user already holds `quota` keypairs
+  unavailable,     // the database failed; nothing was changed
+};
+
+struct CreateOutcome {
+  StoreStatus status = StoreStatus::unavailable;
+  StoredKeypair keypair;  // with id and created_at filled in when status == ok
+};
+
+class KeypairStore {
+ public:
+  virtual ~KeypairStore() = default;
+
+  // One keypair by exact (byte-wise) name; not_found when absent.
+  virtual StoreStatus get(const std::string& user_id, const std::string& name,
+                          StoredKeypair& out) = 0;
+
+  // The user's keypairs in byte order of name, starting strictly after `after_name` when given,
+  // at most `limit` of them when given.
+  virtual StoreStatus list(const std::string& user_id, const std::optional<std::string>& after_name,
+                           std::optional<std::int64_t> limit, std::vector<StoredKeypair>& out) = 0;
+
+  virtual StoreStatus count(const std::string& user_id, std::int64_t& out) = 0;
+
+  // Inserts atomically: quota_exceeded when the user already holds `quota` or more keypairs
+  // (quota < 0 means unlimited), else duplicate when the name is taken, else ok. Once this
+  // returns ok the row is durable.
+  virtual CreateOutcome create(const StoredKeypair& keypair, std::int64_t quota) = 0;
+
+  // Deletes one keypair; not_found when absent. Once this returns ok the deletion is durable.
+  virtual StoreStatus remove(const std::string& user_id, const std::string& name) = 0;
+};
+
+// "YYYY-MM-DDThh:mm:ss.ffffff" for now, in UTC, as Nova shows created_at.
+std::string current_timestamp();
+
+}  // namespace keypaird::store

@@ -1,0 +1,359 @@
+// SqliteKeypairStore: schema, per-thread read connections, and the group-commit writer.
+#include "store/sqlite_keypair_store.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <stdexcept>
+#include <unordered_map>
+
+namespace keypaird::store {
+
+namespace {
+
+std::atomic<std::uint64_t> next_instance_id{1};
+
+class Statement {
+ public:
+  Statement() = default;
+  Statement(sqlite3* db, const char* sql) {
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK)
+      throw std::runtime_error(std::string("sqlite prepare failed: ") + sqlite3_errmsg(db));
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(Statement&& o) noexcept : stmt_(o.stmt_) { o.stmt_ = nullptr; }
+  Statement& operator=(Statement&& o) noexcept {
+    std::swap(stmt_, o.stmt_);
+    return *this;
+  }
+  sqlite3_stmt* get() { return stmt_; }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// Resets the statement when the scope ends, so it can be reused.
+class Binding {
+ public:
+  explicit Binding(Statement& s) : stmt_(s.get()) {}
+  ~Binding() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  Binding& text(int index, const std::string& value) {
+    sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+    return *this;
+  }
+  Binding& integer(int index, std::int64_t value) {
+    sqlite3_bind_int64(stmt_, index, value);
+    return *this;
+  }
+  int step() { return sqlite3_step(stmt_); }
+  std::string column_text(int i) {
+    auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))) : "";
+  }
+  std::int64_t column_int(int i) { return sqlite3_column_int64(stmt_, i); }
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
+constexpr const char* kColumns = "id, user_id, name, fingerprint, public_key, type, created_at";
+
+void read_row(Binding& b, StoredKeypair& k) {
+  k.id = b.column_int(0);
+  k.user_id = b.column_text(1);
+  k.name = b.column_text(2);
+  k.fingerprint = b.column_text(3);
+  k.public_key = b.column_text(4);
+  k.type = b.column_text(5);
+  k.created_at = b.column_text(6);
+}
+
+}  // namespace
+
+// One connection with the statements it reuses. Used by one thread at a time.
+class SqliteConnection {
+ public:
+  explicit SqliteConnection(const std::string& path) {
+    int rc =
+        sqlite3_open_v2(path.c_str(), &db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+      std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+      sqlite3_close(db_);
+      throw std::runtime_error("cannot open database " + path + ": " + message);
+    }
+    sqlite3_busy_timeout(db_, 10000);
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=FULL");
+    exec("PRAGMA foreign_keys=ON");
+  }
+  ~SqliteConnection() {
+    statements_.clear();
+    sqlite3_close(db_);
+  }
+
+  void exec(const char* sql) {
+    char* error = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+      std::string message = error ? error : "unknown error";
+      sqlite3_free(error);
+      throw std::runtime_error(std::string("sqlite: ") + message + " (in: " + sql + ")");
+    }
+  }
+
+  Statement& statement(const std::string& sql) {
+    auto it = statements_.find(sql);
+    if (it == statements_.end()) it = statements_.emplace(sql, Statement(db_, sql.c_str())).first;
+    return it->second;
+  }
+
+  sqlite3* handle() { return db_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, Statement> statements_;
+};
+
+namespace {
+
+const std::string kGetSql =
+    std::string("SELECT ") + kColumns + " FROM key_pairs WHERE user_id = ?1 AND name = ?2";
+const std::string kListSql = std::string("SELECT ") + kColumns +
+                             " FROM key_pairs WHERE user_id = ?1 AND name > ?2 ORDER BY name"
+                             " LIMIT ?3";
+const std::string kListAllSql =
+    std::string("SELECT ") + kColumns + " FROM key_pairs WHERE user_id = ?1 ORDER BY name LIMIT ?2";
+const std::string kCountSql = "SELECT count(*) FROM key_pairs WHERE user_id = ?1";
+const std::string kExistsSql = "SELECT 1 FROM key_pairs WHERE user_id = ?1 AND name = ?2";
+const std::string kInsertSql =
+    "INSERT INTO key_pairs (user_id, name, fingerprint, public_key, type, created_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+const std::string kDeleteSql = "DELETE FROM key_pairs WHERE user_id = ?1 AND name = ?2";
+
+void migrate(SqliteConnection& c) {
+  c.exec("BEGIN IMMEDIATE");
+  try {
+    c.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+    std::int64_t version = 0;
+    {
+      Statement s(c.handle(), "SELECT max(version) FROM schema_version");
+      if (sqlite3_step(s.get()) == SQLITE_ROW) version = sqlite3_column_int64(s.get(), 0);
+    }
+    if (version > SqliteKeypairStore::kSchemaVersion)
+      throw std::runtime_error("database schema version " + std::to_string(version) +
+                               " is newer than this keypaird understands (" +
+                               std::to_string(SqliteKeypairStore::kSchemaVersion) + ")");
+    if (version < 1) {
+      // BINARY collation: names compare byte by byte, case-sensitively, as Nova's code expects.
+      c.exec(
+          "CREATE TABLE key_pairs ("
+          " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+          " user_id TEXT NOT NULL,"
+          " name TEXT NOT NULL,"
+          " fingerprint TEXT,"
+          " public_key TEXT,"
+          " type TEXT NOT NULL DEFAULT 'ssh' CHECK (type IN ('ssh', 'x509')),"
+          " created_at TEXT NOT NULL,"
+          " updated_at TEXT,"
+          " UNIQUE (user_id, name))");
+      c.exec("INSERT INTO schema_version (version) VALUES (1)");
+    }
+    c.exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(c.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+}  // namespace
+
+SqliteKeypairStore::SqliteKeypairStore(const std::string& path)
+    : path_(path), instance_id_(next_instance_id.fetch_add(1)) {
+  // Create the file ourselves so it is private from its first byte.
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot open database file " + path);
+  ::close(fd);
+  writer_connection_ = std::make_unique<SqliteConnection>(path_);
+  migrate(*writer_connection_);
+  writer_thread_ = std::thread([this] { writer_loop(); });
+}
+
+SqliteKeypairStore::~SqliteKeypairStore() {
+  {
+    std::lock_guard lock(queue_mutex_);
+    stopping_ = true;
+  }
+  queue_ready_.notify_all();
+  if (writer_thread_.joinable()) writer_thread_.join();
+}
+
+SqliteConnection& SqliteKeypairStore::reader() {
+  // Each thread keeps its own connection per store instance; ids never repeat, so a stale entry
+  // of a destroyed store is never used again.
+  thread_local std::unordered_map<std::uint64_t, SqliteConnection*> mine;
+  auto it = mine.find(instance_id_);
+  if (it != mine.end()) return *it->second;
+  auto connection = std::make_unique<SqliteConnection>(path_);
+  SqliteConnection* raw = connection.get();
+  {
+    std::lock_guard lock(readers_mutex_);
+    readers_.push_back(std::move(connection));
+  }
+  mine.emplace(instance_id_, raw);
+  return *raw;
+}
+
+StoreStatus SqliteKeypairStore::get(const std::string& user_id, const std::string& name,
+                                    StoredKeypair& out) {
+  try {
+    Binding b(reader().statement(kGetSql));
+    b.text(1, user_id).text(2, name);
+    int rc = b.step();
+    if (rc == SQLITE_ROW) {
+      read_row(b, out);
+      return StoreStatus::ok;
+    }
+    return rc == SQLITE_DONE ? StoreStatus::not_found : StoreStatus::unavailable;
+  } catch (const std::exception&) {
+    return StoreStatus::unavailable;
+  }
+}
+
+StoreStatus SqliteKeypairStore::list(const std::string& user_id,
+                                     const std::optional<std::string>& after_name,
+                                     std::optional<std::int64_t> limit,
+                                     std::vector<StoredKeypair>& out) {
+  try {
+    std::int64_t max_rows = limit ? *limit : -1;
+    Binding b(reader().statement(after_name ? kListSql : kListAllSql));
+    b.text(1, user_id);
+    if (after_name) {
+      b.text(2, *after_name).integer(3, max_rows);
+    } else {
+      b.integer(2, max_rows);
+    }
+    int rc;
+    while ((rc = b.step()) == SQLITE_ROW) read_row(b, out.emplace_back());
+    return rc == SQLITE_DONE ? StoreStatus::ok : StoreStatus::unavailable;
+  } catch (const std::exception&) {
+    return StoreStatus::unavailable;
+  }
+}
+
+StoreStatus SqliteKeypairStore::count(const std::string& user_id, std::int64_t& out) {
+  try {
+    Binding b(reader().statement(kCountSql));
+    b.text(1, user_id);
+    if (b.step() != SQLITE_ROW) return StoreStatus::unavailable;
+    out = b.column_int(0);
+    return StoreStatus::ok;
+  } catch (const std::exception&) {
+    return StoreStatus::unavailable;
+  }
+}
+
+CreateOutcome SqliteKeypairStore::create(const StoredKeypair& keypair, std::int64_t quota) {
+  CreateOp op{keypair, quota, {}};
+  auto result = op.done.get_future();
+  {
+    std::lock_guard lock(queue_mutex_);
+    queue_.emplace_back(std::move(op));
+  }
+  queue_ready_.notify_one();
+  return result.get();
+}
+
+StoreStatus SqliteKeypairStore::remove(const std::string& user_id, const std::string& name) {
+  RemoveOp op{user_id, name, {}};
+  auto result = op.done.get_future();
+  {
+    std::lock_guard lock(queue_mutex_);
+    queue_.emplace_back(std::move(op));
+  }
+  queue_ready_.notify_one();
+  return result.get();
+}
+
+void SqliteKeypairStore::writer_loop() {
+  SqliteConnection& c = *writer_connection_;
+  for (;;) {
+    std::deque<WriteOp> batch;
+    {
+      std::unique_lock lock(queue_mutex_);
+      queue_ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything queued was written
+      batch.swap(queue_);
+    }
+
+    // Outcomes are decided inside the transaction but only delivered after COMMIT succeeds.
+    std::vector<CreateOutcome> create_outcomes;
+    std::vector<StoreStatus> remove_outcomes;
+    bool committed = false;
+    try {
+      c.exec("BEGIN IMMEDIATE");
+      for (auto& op : batch) {
+        if (auto* create = std::get_if<CreateOp>(&op)) {
+          CreateOutcome outcome;
+          const StoredKeypair& k = create->keypair;
+          std::int64_t held = 0;
+          {
+            Binding b(c.statement(kCountSql));
+            b.text(1, k.user_id);
+            if (b.step() != SQLITE_ROW) throw std::runtime_error("count failed");
+            held = b.column_int(0);
+          }
+          bool exists = false;
+          if (create->quota >= 0 && held >= create->quota) {
+            outcome.status = StoreStatus::quota_exceeded;
+          } else {
+            Binding b(c.statement(kExistsSql));
+            b.text(1, k.user_id).text(2, k.name);
+            exists = b.step() == SQLITE_ROW;
+            if (exists) outcome.status = StoreStatus::duplicate;
+          }
+          if (outcome.status != StoreStatus::quota_exceeded && !exists) {
+            outcome.keypair = k;
+            outcome.keypair.created_at = current_timestamp();
+            Binding b(c.statement(kInsertSql));
+            b.text(1, k.user_id).text(2, k.name).text(3, k.fingerprint).text(4, k.public_key);
+            b.text(5, k.type).text(6, outcome.keypair.created_at);
+            if (b.step() != SQLITE_DONE) throw std::runtime_error("insert failed");
+            outcome.keypair.id = sqlite3_last_insert_rowid(c.handle());
+            outcome.status = StoreStatus::ok;
+          }
+          create_outcomes.push_back(std::move(outcome));
+        } else {
+          auto& remove = std::get<RemoveOp>(op);
+          Binding b(c.statement(kDeleteSql));
+          b.text(1, remove.user_id).text(2, remove.name);
+          if (b.step() != SQLITE_DONE) throw std::runtime_error("delete failed");
+          remove_outcomes.push_back(sqlite3_changes(c.handle()) > 0 ? StoreStatus::ok
+                                                                    : StoreStatus::not_found);
+        }
+      }
+      c.exec("COMMIT");
+      committed = true;
+    } catch (const std::exception&) {
+      sqlite3_exec(c.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+
+    std::size_t next_create = 0, next_remove = 0;
+    for (auto& op : batch) {
+      if (auto* create = std::get_if<CreateOp>(&op)) {
+        create->done.set_value(committed ? std::move(create_outcomes[next_create++])
+                                         : CreateOutcome{StoreStatus::unavailable, {}});
+      } else {
+        std::get<RemoveOp>(op).done.set_value(committed ? remove_outcomes[next_remove++]
+                                                        : StoreStatus::unavailable);
+      }
+    }
+  }
+}
+
+}  // namespace keypaird::store

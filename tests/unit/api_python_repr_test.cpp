@@ -1,0 +1,35 @@
+// Python repr/str of JSON values, as they appear inside Nova's validation messages.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "api/python_repr.h"
+
+using keypaird::api::python_repr;
+using keypaird::api::python_str;
+
+TEST(PythonRepr, Scalars) {
+  EXPECT_EQ(python_repr(boost::json::parse("null")), "None");
+  EXPECT_EQ(python_repr(boost::json::parse("true")), "True");
+  EXPECT_EQ(python_repr(boost::json::parse("12345")), "12345");
+  EXPECT_EQ(python_repr(boost::json::parse("1.5")), "1.5");
+  EXPECT_EQ(python_repr(boost::json::parse("1e20")), "1e+20");
+  EXPECT_EQ(python_repr(boost::json::parse("100.0")), "100.0");
+  EXPECT_EQ(python_repr(boost::json::parse("0.0001")), "0.0001");
+  EXPECT_EQ(python_repr(boost::json::parse("0.00001")), "1e-05");
+}
+
+TEST(PythonRepr, StringsPickQuotesAndEscapeLikePython) {
+  EXPECT_EQ(python_repr(std::string_view("x")), "'x'");
+  EXPECT_EQ(python_repr(std::string_view("a'b")), "\"a'b\"");
+  EXPECT_EQ(python_repr(std::string_view("a'b\"c")), "'a\\'b\"c'");
+  EXPECT_EQ(python_repr(std::string_view("a\nb\tc")), "'a\\nb\\tc'");
+  EXPECT_EQ(python_repr(std::string_view("\xd0\xba")), "'\xd0\xba'");  // printable Cyrillic
+  EXPECT_EQ(python_repr(std::string_view("a\x01")), "'a\\x01'");
+}
+
+TEST(PythonRepr, ContainersKeepOrder) {
+  auto v = boost::json::parse(R"({"name": "x", "type": "ssh", "n": [1, null]})");
+  EXPECT_EQ(python_repr(v), "{'name': 'x', 'type': 'ssh', 'n': [1, None]}");
+  EXPECT_EQ(python_str(boost::json::parse(R"("x")")), "x");
+}

@@ -1,0 +1,45 @@
+// Config parsing: nova.conf names, bad values refused, unknown options only warned about.
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+using keypaird::config::parse_config_text;
+
+TEST(Config, ReadsNovaStyleOptions) {
+  auto r = parse_config_text(
+      "[DEFAULT]\nosapi_compute_listen = 0.0.0.0\nosapi_compute_listen_port = 9000\n"
+      "# comment\n[api]\nmax_limit = 50\nmax_microversion = 2.93\n[quota]\nkey_pairs = -1\n"
+      "[database]\nconnection = sqlite:////tmp/x.sqlite\n");
+  ASSERT_TRUE(r.config) << r.error;
+  EXPECT_EQ(r.config->listen_host, "0.0.0.0");
+  EXPECT_EQ(r.config->listen_port, 9000);
+  EXPECT_EQ(r.config->max_limit, 50);
+  EXPECT_EQ(r.config->max_microversion_minor, 93);
+  EXPECT_EQ(r.config->quota_key_pairs, -1);
+  EXPECT_EQ(r.config->effective_database_connection(), "sqlite:////tmp/x.sqlite");
+  EXPECT_TRUE(r.warnings.empty());
+}
+
+TEST(Config, DefaultsMatchNova) {
+  auto r = parse_config_text("");
+  ASSERT_TRUE(r.config);
+  EXPECT_EQ(r.config->listen_port, 8774);
+  EXPECT_EQ(r.config->quota_key_pairs, 100);
+  EXPECT_EQ(r.config->max_limit, 1000);
+  EXPECT_EQ(r.config->max_microversion_minor, 104);
+}
+
+TEST(Config, BadValuesAreClearErrors) {
+  EXPECT_NE(parse_config_text("[DEFAULT]\nosapi_compute_listen_port = http\n")
+                .error.find("osapi_compute_listen_port"),
+            std::string::npos);
+  EXPECT_FALSE(parse_config_text("[api]\nmax_microversion = 3.0\n").config);
+  EXPECT_FALSE(parse_config_text("[quota]\nkey_pairs = -2\n").config);
+  EXPECT_FALSE(parse_config_text("[api]\nauth_strategy = magic\n").config);
+}
+
+TEST(Config, UnknownOptionsAreWarnings) {
+  auto r = parse_config_text("[DEFAULT]\nmy_ip = 10.0.0.1\n[glance]\napi_servers = x\n");
+  ASSERT_TRUE(r.config);
+  EXPECT_EQ(r.warnings.size(), 2u);
+}
