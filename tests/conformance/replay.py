@@ -77,6 +77,7 @@ STARTUP_TIMEOUT = 10.0      # seconds until GET / must answer
 STOP_GRACE = 5.0            # seconds between terminate and kill
 MAX_HEAD_BYTES = 64 * 1024  # status line + headers
 NO_BODY_WAIT = 0.05         # seconds to watch for stray bytes after a bodiless response
+CRASH_GRACE = 3.0           # seconds to let keypaird finish dying after a request got no answer
 
 CONFIG_TEMPLATE = """\
 [DEFAULT]
@@ -422,6 +423,15 @@ class Server:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def exits_within(self, seconds: float) -> bool:
+        """After a request got no answer: give a crashing keypaird (abort, core dump) time to
+        actually exit, so the crash is reported at the request that caused it."""
+        try:
+            self.process.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
     def stderr_tail(self, lines: int = 30) -> str:
         try:
             text = self.stderr_path.read_text(errors="replace")
@@ -572,6 +582,8 @@ def run(args: argparse.Namespace) -> int:
                 outcomes.append(outcome)
                 previous = outcome.actual
                 report_outcome(outcome, known, args.verbose)
+                if outcome.problems and outcome.actual is None and not recording.skipped:
+                    server.exits_within(CRASH_GRACE)
                 if not server.alive():
                     server_died = True
                     print(f"!!! keypaird EXITED (code {server.process.returncode}) during "
