@@ -113,14 +113,24 @@ bool is_project_id(const std::string& s) {
   return true;
 }
 
+// Runs `work` on `pool` and resumes the awaiting coroutine on its own executor with the result.
+// Deliberately not a coroutine itself: passing capturing lambdas by value into coroutines trips
+// a GCC 12 code-generation bug (their captures get relocated bytewise).
 template <typename F>
-asio::awaitable<std::invoke_result_t<F>> run_on(asio::thread_pool& pool, F work) {
-  co_return co_await asio::co_spawn(
-      pool,
-      [work = std::move(work)]() mutable -> asio::awaitable<std::invoke_result_t<F>> {
-        co_return work();
+auto run_on(asio::thread_pool& pool, F work) {
+  using R = std::invoke_result_t<F&>;
+  return asio::async_initiate<const asio::use_awaitable_t<>, void(R)>(
+      [&pool](auto handler, F job) {
+        asio::post(pool, [job = std::move(job), handler = std::move(handler)]() mutable {
+          R result = job();
+          auto executor = asio::get_associated_executor(handler);
+          asio::dispatch(executor,
+                         [handler = std::move(handler), result = std::move(result)]() mutable {
+                           std::move(handler)(std::move(result));
+                         });
+        });
       },
-      asio::use_awaitable);
+      asio::use_awaitable, std::move(work));
 }
 
 void add_version_headers(Response& response, const std::string& version) {
@@ -282,6 +292,12 @@ asio::awaitable<Response> Application::api_request(Call& call, bool legacy_v2) {
   }
 
   Response response;
+  if (!valid_utf8(call.path)) {
+    // Nova fails with a 500 here; a name that is not UTF-8 can never exist, so say why.
+    response = fault_response(400, "Malformed request URL: the path is not valid UTF-8");
+    if (version_text) add_version_headers(response, *version_text);
+    co_return response;
+  }
   if (auto content_type = call.header("Content-Type")) {
     std::string_view media = *content_type;
     media = media.substr(0, media.find(';'));
@@ -456,10 +472,10 @@ asio::awaitable<Response> Application::remove(Call& call) {
   auto p = read_prologue(call.project_in_path, call.context, call.raw_query, KeypairAction::remove,
                          call.version, policy_);
   if (p.refusal) co_return std::move(*p.refusal);
-  auto user_id = p.user_id;
-  auto name = call.member_name;
+  const std::string& user_id = p.user_id;
+  const std::string& name = call.member_name;
   auto result = co_await run_on(blocking_pool_,
-                                [this, user_id, name] { return service_.remove(user_id, name); });
+                                [this, &user_id, &name] { return service_.remove(user_id, name); });
   if (auto* error = std::get_if<keypairs::KeypairError>(&result)) co_return error_response(*error);
   unsigned status = call.version >= versions::kTypeAndCreatedStatus ? 204 : 202;
   co_return empty_response(status, "application/json");
