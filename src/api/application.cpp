@@ -2,6 +2,7 @@
 // nova-api answered (tests/conformance).
 #include "api/application.h"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
@@ -10,6 +11,7 @@
 
 #include "api/keypair_schema.h"
 #include "api/keypair_views.h"
+#include "api/python_json.h"
 #include "api/responses.h"
 #include "api/versions.h"
 
@@ -256,7 +258,11 @@ asio::awaitable<Response> Application::api_request(Call& call, bool legacy_v2) {
   call.context = std::move(outcome.context);
 
   // Routing: [project_id/]os-keypairs[/name].
-  auto segments = split_path(call.path);
+  // Like Nova's router, runs of slashes count as one; a trailing slash does not match.
+  std::string routed_path;
+  for (char c : call.path)
+    if (c != '/' || routed_path.empty() || routed_path.back() != '/') routed_path += c;
+  auto segments = split_path(routed_path);
   segments.erase(segments.begin());  // "v2.1" or "v2"
   if (segments.size() >= 2 && segments[1] == "os-keypairs" && is_project_id(segments[0])) {
     call.project_in_path = segments[0];
@@ -442,10 +448,23 @@ Response Application::list(Call& call) {
   for (const auto& k : keypairs) items.push_back(list_item_view(k, call.version));
   json::object body{{"keypairs", std::move(items)}};
   if (paginated && limit && *limit > 0 && static_cast<std::size_t>(*limit) == keypairs.size()) {
-    // Every request parameter (last value wins), sorted, with marker set to the last name.
-    std::map<std::string, std::string> params;
-    for (auto& [key, value] : parse_query(call.raw_query).params) params[key] = value;
-    params["marker"] = keypairs.back().name;
+    // As Nova builds it: the known parameters sorted by name (a repeated one keeps its first
+    // place and its last value), then marker set to the last name shown.
+    std::vector<std::pair<std::string, std::string>> params;
+    auto known = parse_query(call.raw_query).params;
+    std::stable_sort(known.begin(), known.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    auto set_param = [&params](const std::string& key, const std::string& value) {
+      for (auto& [k, v] : params)
+        if (k == key) {
+          v = value;
+          return;
+        }
+      params.emplace_back(key, value);
+    };
+    for (auto& [key, value] : known)
+      if (key == "limit" || key == "marker" || key == "user_id") set_param(key, value);
+    set_param("marker", keypairs.back().name);
     std::string query;
     for (const auto& [key, value] : params) {
       if (!query.empty()) query += '&';
@@ -485,9 +504,9 @@ asio::awaitable<Response> Application::create(Call& call) {
   const std::string& body_text = call.message.body();
   json::value body;  // null when there is no body
   if (!body_text.empty()) {
-    boost::system::error_code ec;
-    body = json::parse(body_text, ec);
-    if (ec) co_return fault_response(400, "Malformed request body");
+    auto parsed = parse_request_json(body_text);
+    if (!parsed) co_return fault_response(400, "Malformed request body");
+    body = std::move(*parsed);
   }
   if (auto message = project_mismatch(call.project_in_path, call.context))
     co_return fault_response(400, *message);

@@ -99,7 +99,23 @@ asio::awaitable<void> HttpServer::serve_connection(beast::tcp_stream stream) {
     response.keep_alive(keep_alive);
     stream.expires_after(limits_.read_timeout);
     auto write_ec = co_await write_response(stream, response, head);
-    if (write_ec || !keep_alive) break;
+    if (write_ec) break;
+    if (close_after) {
+      // The client may still be sending the body we refused. Closing now would reset the
+      // connection and destroy our answer in flight, so stop sending, then read and discard
+      // for a bounded time and amount.
+      boost::system::error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      stream.expires_after(std::chrono::seconds(2));
+      std::size_t discarded = 0;
+      while (discarded < 16 * 1024 * 1024) {
+        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(64 * 1024), use_tuple);
+        if (ec) break;
+        discarded += n;
+      }
+      co_return;
+    }
+    if (!keep_alive) break;
   }
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);

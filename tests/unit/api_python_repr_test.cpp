@@ -33,3 +33,18 @@ TEST(PythonRepr, ContainersKeepOrder) {
   EXPECT_EQ(python_repr(v), "{'name': 'x', 'type': 'ssh', 'n': [1, None]}");
   EXPECT_EQ(python_str(boost::json::parse(R"("x")")), "x");
 }
+
+#include "api/python_json.h"
+
+TEST(PythonJson, AcceptsPythonsNonStandardNumbers) {
+  auto v = keypaird::api::parse_request_json(
+      R"({"keypair": {"name": NaN, "n": [Infinity, -Infinity]}})");
+  ASSERT_TRUE(v);
+  EXPECT_EQ(python_repr(*v), "{'keypair': {'name': nan, 'n': [inf, -inf]}}");
+  auto s = keypaird::api::parse_request_json(R"({"name": "NaN Infinity"})");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(python_repr(*s), "{'name': 'NaN Infinity'}");
+  EXPECT_FALSE(keypaird::api::parse_request_json("{\"keypair\": {"));
+  EXPECT_FALSE(keypaird::api::parse_request_json("NaNx"));
+  EXPECT_FALSE(keypaird::api::parse_request_json("\xef\xbb\xbf{}"));  // a BOM is not JSON
+}
