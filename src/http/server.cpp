@@ -70,13 +70,14 @@ asio::awaitable<void> HttpServer::serve_connection(beast::tcp_stream stream) {
     stream.expires_after(buffer.size() > 0 ? limits_.read_timeout : limits_.idle_timeout);
     auto [header_ec, header_n] =
         co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
-    if (header_ec) break;  // closed, timed out or unparseable: nothing sensible to answer
+    // A Content-Length over the limit is reported as soon as the header is complete.
+    bool declared_too_large = header_ec == bhttp::error::body_limit;
+    if (header_ec && !declared_too_large) break;  // closed, timed out or unparseable
     stream.expires_after(limits_.read_timeout);
 
     IncomingRequest incoming;
     bool close_after = false;
-    auto content_length = parser.content_length();
-    if (content_length && *content_length > limits_.body_limit) {
+    if (declared_too_large) {
       incoming.body_too_large = true;
       close_after = true;
     } else {
