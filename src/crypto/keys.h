@@ -36,7 +36,8 @@ struct GeneratedKeypair {
 
 // RSA-2048 (e = 65537): PKCS#1 PEM private key ("-----BEGIN RSA PRIVATE KEY-----", 64-column
 // lines, trailing newline) and "ssh-rsa <base64> Generated-by-Nova" (no trailing newline) with
-// its MD5 fingerprint. Takes tens of milliseconds: never call it on a network thread.
+// its MD5 fingerprint. Takes tens of milliseconds: never call it on a network thread. Throws
+// std::runtime_error only if OpenSSL itself fails (out of memory, no RSA provider).
 GeneratedKeypair generate_ssh_keypair();
 
 // A self-signed certificate as Nova makes one: RSA-2048, CN = user_id, valid 10 years,
