@@ -18,6 +18,12 @@ Notes:
   requires. Every recording is replayed, in order, whatever failed before (state carries over).
 - A recording marked "skipped" (804: Nova's list gave no next link to follow) sends nothing; it
   passes when our previous answer offered no next link either.
+- Nova's recorder emptied users between scenarios through the API, and those requests are not
+  in the recordings. resets.txt (derived from the recordings by derive_resets.py) says where:
+  before each recording listed there, the harness empties, as admin, every user seen in the
+  requests replayed so far except the line's keep= users: GET ?user_id=<u>&limit=1000 at 2.35,
+  then DELETE /os-keypairs/<name>?user_id=<u> at 2.10 for each key. A failed cleanup request is
+  reported as a harness error and fails the recording that follows.
 - If keypaird exits mid-run the harness says so loudly (with its stderr tail) and the run fails;
   the rest is not replayed unless --keep-going, which restarts it on the same database.
 Python 3.11 standard library only.
@@ -40,6 +46,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
+from urllib.parse import parse_qsl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compare  # noqa: E402  (sibling module)
@@ -71,6 +78,7 @@ HERE = Path(__file__).resolve().parent
 RECORDINGS_DIR = HERE / "recordings"
 BODIES_DIR = RECORDINGS_DIR / "bodies"
 KNOWN_FAILURES_FILE = HERE / "known_failures.txt"
+RESETS_FILE = HERE / "resets.txt"
 
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT = 10.0      # seconds until GET / must answer
@@ -506,6 +514,131 @@ def replay_one(recording: Recording, server: Server, previous: Optional[ActualRe
     return Outcome(recording, problems, actual)
 
 
+# --------------------------------------------------------------------------- cleanups
+
+CLEANUP_TOKEN = "admin:admin"
+CLEANUP_PAGE = 1000  # [api] max_limit
+
+
+@dataclass
+class Reset:
+    """A line of resets.txt: before `stem`, empty every user seen so far except `keep`."""
+    stem: str
+    keep: frozenset[str]
+    reason: str
+
+
+def read_resets(path: Path, all_keys: set[str]) -> list[Reset]:
+    resets = []
+    if not path.exists():
+        return resets
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        entry, _, reason = line.partition("#")
+        words = entry.split()
+        if not words:
+            continue
+        keep: set[str] = set()
+        for word in words[1:]:
+            if not word.startswith("keep="):
+                raise HarnessError(f"{path.name}:{number}: cannot read {word!r}")
+            keep.update(user for user in word[len("keep="):].split(",") if user)
+        if words[0] not in all_keys:
+            raise HarnessError(f"{path.name}:{number}: no recording {words[0]!r}")
+        resets.append(Reset(words[0], frozenset(keep), reason.strip()))
+    return resets
+
+
+def check_resets_derived() -> None:
+    """resets.txt must be exactly what derive_resets.py makes of the recordings."""
+    import derive_resets  # noqa: E402  (sibling module)
+    try:
+        recordings = derive_resets.load_recordings(RECORDINGS_DIR)
+        expected = derive_resets.render(derive_resets.derive(recordings), recordings)
+    except ValueError as error:
+        raise HarnessError(f"derive_resets.py cannot explain the recordings: {error}") from None
+    actual = RESETS_FILE.read_text(encoding="utf-8") if RESETS_FILE.exists() else ""
+    if actual != expected:
+        raise HarnessError(f"{RESETS_FILE.name} is not what derive_resets.py derives from the "
+                           "recordings; run: python3 tests/conformance/derive_resets.py")
+
+
+def users_in_request(recording: Recording) -> set[str]:
+    """Every user id a request names: the token user, ?user_id= values, keypair.user_id."""
+    if recording.skipped:
+        return set()
+    request = recording.data["request"]
+    users = set()
+    for name, value in request["headers"]:
+        if name.lower() == "x-auth-token":
+            users.add(value.partition(":")[0])
+    query = request["path"].partition("?")[2]
+    users.update(value for name, value in parse_qsl(query, keep_blank_values=True)
+                 if name == "user_id")
+    try:
+        body = json.loads(request_body(recording) or b"null")
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("keypair"), dict):
+        user_id = body["keypair"].get("user_id")
+        if isinstance(user_id, str):
+            users.add(user_id)
+    users.discard("")  # cannot be addressed with ?user_id= (empty means the caller)
+    return users
+
+
+def percent_encode(text: str) -> str:
+    """Every byte but ASCII letters, digits, '-', '_' and '~' as %XX ('.' too, so that '.' and
+    '..' names are not dot segments)."""
+    safe = b"-_~"
+    return "".join(chr(byte) if (chr(byte).isascii() and chr(byte).isalnum()) or byte in safe
+                   else f"%{byte:02X}" for byte in text.encode("utf-8"))
+
+
+def admin_exchange(server: Server, method: str, target: str, version: str,
+                   timeout: float) -> ActualResponse:
+    raw = (f"{method} {target} HTTP/1.1\r\nHost: {HOST}:{server.port}\r\n"
+           f"X-Auth-Token: {CLEANUP_TOKEN}\r\nOpenStack-API-Version: compute {version}\r\n"
+           f"Accept: application/json\r\n\r\n").encode("utf-8")
+    return exchange(server.port, raw, method, timeout)
+
+
+def empty_users(server: Server, users: set[str], timeout: float) -> tuple[int, list[str]]:
+    """Empties each user through the API as the recorder did. (keys deleted, problems)."""
+    deleted, problems = 0, []
+    for user in sorted(users):
+        owner = percent_encode(user)
+        for _ in range(100):  # one page of up to 1000 keys per round
+            target = f"/v2.1/os-keypairs?user_id={owner}&limit={CLEANUP_PAGE}"
+            try:
+                listing = admin_exchange(server, "GET", target, "2.35", timeout)
+            except ExchangeError as error:
+                problems.append(f"GET {target}: no response: {error}")
+                break
+            try:
+                names = [item["keypair"]["name"] for item in json.loads(listing.body)["keypairs"]]
+            except (ValueError, KeyError, TypeError):
+                names = None
+            if listing.status != 200 or names is None:
+                problems.append(f"GET {target}: {listing.status} "
+                                f"{compare.short(listing.body, 120)}")
+                break
+            for name in names:
+                target = f"/v2.1/os-keypairs/{percent_encode(name)}?user_id={owner}"
+                try:
+                    answer = admin_exchange(server, "DELETE", target, "2.10", timeout)
+                except ExchangeError as error:
+                    problems.append(f"DELETE {target}: no response: {error}")
+                    continue
+                if answer.status in (200, 204):
+                    deleted += 1
+                else:
+                    problems.append(f"DELETE {target}: {answer.status} "
+                                    f"{compare.short(answer.body, 120)}")
+            if len(names) < CLEANUP_PAGE or problems:
+                break
+    return deleted, problems
+
+
 # --------------------------------------------------------------------------- the ratchet
 
 def read_known_failures(path: Path) -> dict[str, str]:
@@ -565,8 +698,12 @@ def run(args: argparse.Namespace) -> int:
     all_keys = {recording.key for recording in every_recording}
     recordings = [r for r in every_recording if only is None or int(r.number) in only]
     known = read_known_failures(KNOWN_FAILURES_FILE)
+    check_resets_derived()
+    resets = read_resets(RESETS_FILE, all_keys)
+    reset_at = {int(reset.stem[:3]): reset for reset in resets}
     outcomes: list[Outcome] = []
     server_died = False
+    harness_errors = 0
 
     with tempfile.TemporaryDirectory(prefix="keypaird-conformance-") as tmp:
         server = Server(args.binary, Path(tmp))
@@ -574,11 +711,38 @@ def run(args: argparse.Namespace) -> int:
             server.start()
             previous: Optional[ActualResponse] = None
             seen_request_ids: set[str] = set()
+            seen_users: set[str] = set()
+            last_number = 0
             for position, recording in enumerate(recordings):
                 if server_died and not args.keep_going:
                     outcomes.append(Outcome(recording, ["not run: keypaird had exited"]))
                     continue
+                # The recorder's cleanups between last_number and this recording (only one
+                # unless --only skips some; then a user is kept only if all of them kept it).
+                due = [reset_at[n] for n in range(last_number + 1, int(recording.number) + 1)
+                       if n in reset_at]
+                last_number = int(recording.number)
+                cleanup_problems: list[str] = []
+                if due:
+                    keep = frozenset.intersection(*(reset.keep for reset in due))
+                    deleted, cleanup_problems = empty_users(server, seen_users - keep,
+                                                            args.timeout)
+                    if args.verbose:
+                        print(f"cleanup before {recording.key}: {len(seen_users - keep)} users, "
+                              f"{deleted} keys deleted"
+                              + (f", kept {','.join(sorted(keep))}" if keep else ""))
+                    if cleanup_problems:
+                        harness_errors += 1
+                        print(f"HARNESS ERROR: the cleanup before {recording.key} failed:")
+                        for problem in cleanup_problems[:5]:
+                            print(f"    {problem}")
+                        if len(cleanup_problems) > 5:
+                            print(f"    ... and {len(cleanup_problems) - 5} more")
+                seen_users |= users_in_request(recording)
                 outcome = replay_one(recording, server, previous, seen_request_ids, args.timeout)
+                if cleanup_problems:
+                    outcome.problems.insert(0, f"harness: the cleanup before this recording "
+                                               f"failed ({one_line(cleanup_problems[0], 80)})")
                 outcomes.append(outcome)
                 previous = outcome.actual
                 report_outcome(outcome, known, args.verbose)
@@ -609,11 +773,13 @@ def run(args: argparse.Namespace) -> int:
     print(f"failures: {len(failed) - len(new)} known, {len(new)} new")
     if server_died:
         print("keypaird exited during the run (see above)")
+    if harness_errors:
+        print(f"HARNESS ERRORS: {harness_errors} cleanups (resets.txt) failed (see above)")
 
     if args.write_known_failures:
         write_known_failures(KNOWN_FAILURES_FILE, outcomes, known)
         print(f"wrote {KNOWN_FAILURES_FILE}")
-        return 1 if server_died else 0
+        return 1 if server_died or harness_errors else 0
 
     if new:
         print(f"NEW failures, not in {KNOWN_FAILURES_FILE.name}:")
@@ -627,7 +793,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{KNOWN_FAILURES_FILE.name} lists recordings that do not exist:")
         for key in stale:
             print(f"    {key}")
-    ok = not (new or fixed or stale or server_died)
+    ok = not (new or fixed or stale or server_died or harness_errors)
     print("conformance: OK" if ok else "conformance: FAILED")
     return 0 if ok else 1
 
