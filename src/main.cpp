@@ -1,5 +1,6 @@
 // keypaird: reads its configuration, builds the layers bottom-up (store, service, auth, API,
 // HTTP server) and serves until SIGTERM or SIGINT.
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio.hpp>
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const config::Config& cfg = *loaded.config;
+  spdlog::set_default_logger(spdlog::stderr_logger_mt("keypaird"));  // logs go to stderr
   spdlog::set_level(spdlog::level::from_str(cfg.log_level == "warning" ? "warn" : cfg.log_level));
   for (const auto& warning : loaded.warnings) spdlog::warn("config: {}", warning);
 
