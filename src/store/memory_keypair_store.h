@@ -1,0 +1,32 @@
+// KeypairStore kept in memory, for unit tests of the layers above the store. Same contract as
+// the SQLite store (byte-order names, atomic quota and uniqueness), no durability.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <utility>
+
+#include "store/keypair_store.h"
+
+namespace keypaird::store {
+
+class MemoryKeypairStore final : public KeypairStore {
+ public:
+  StoreStatus get(const std::string& user_id, const std::string& name, StoredKeypair& out) override;
+  StoreStatus list(const std::string& user_id, const std::optional<std::string>& after_name,
+                   std::optional<std::int64_t> limit, std::vector<StoredKeypair>& out) override;
+  StoreStatus count(const std::string& user_id, std::int64_t& out) override;
+  CreateOutcome create(const StoredKeypair& keypair, std::int64_t quota) override;
+  StoreStatus remove(const std::string& user_id, const std::string& name) override;
+
+  // Makes every later call fail with `unavailable` (or work again), to test error paths.
+  void set_unavailable(bool unavailable);
+
+ private:
+  std::mutex mutex_;
+  std::map<std::pair<std::string, std::string>, StoredKeypair> rows_;  // guarded by mutex_
+  std::int64_t next_id_ = 1;                                           // guarded by mutex_
+  bool unavailable_ = false;                                           // guarded by mutex_
+};
+
+}  // namespace keypaird::store
