@@ -561,11 +561,14 @@ asio::awaitable<Response> Application::create(Call& call) {
       return service_.import_key(user_id, request.name, request.type, *request.public_key);
     });
   } else {
-    auto quota_error =
-        service_.reads_block()
-            ? co_await run_on(blocking_pool_,
-                              [this, &user_id] { return service_.check_quota(user_id); })
-            : service_.check_quota(user_id);
+    // No co_await inside a conditional expression: GCC 12 destroys its temporaries twice.
+    std::optional<keypairs::KeypairError> quota_error;
+    if (service_.reads_block()) {
+      quota_error = co_await run_on(blocking_pool_,
+                                    [this, &user_id] { return service_.check_quota(user_id); });
+    } else {
+      quota_error = service_.check_quota(user_id);
+    }
     if (quota_error) co_return error_response(*quota_error);
     result = co_await run_on(generation_pool_, [this, &user_id, &request] {
       return service_.generate(user_id, request.name, request.type);
