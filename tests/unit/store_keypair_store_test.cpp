@@ -39,7 +39,8 @@ class Psql {
  public:
   Psql() : conn_(PQconnectdb(postgres_url())) {
     if (PQstatus(conn_) != CONNECTION_OK) ADD_FAILURE() << PQerrorMessage(conn_);
-    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        conn_, [](void*, const char*) {}, nullptr);
   }
   ~Psql() { PQfinish(conn_); }
   std::string exec(const std::string& sql) {
@@ -80,6 +81,7 @@ struct Backend {
 };
 
 std::string backend_name(const ::testing::TestParamInfo<Backend>& info) { return info.param.name; }
+void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
 
 const Backend kSqlite{
     "Sqlite", [](const std::filesystem::path&) { return std::string(); },
