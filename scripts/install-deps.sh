@@ -7,7 +7,7 @@ packages=(
   libssl-dev libsqlite3-dev sqlite3 libpq-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev
   python3 openssl
-  postgresql  # the server the PostgreSQL tests start for themselves (never as a service)
+  postgresql nginx-light  # servers the PostgreSQL tests start for themselves
 )
 missing=()
 for p in "${packages[@]}"; do
