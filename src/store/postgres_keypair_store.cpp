@@ -4,6 +4,7 @@
 
 #include <libpq-fe.h>
 #include <poll.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -64,6 +65,21 @@ const std::vector<Prepared>& prepared_statements() {
       {"delete", "DELETE FROM key_pairs WHERE user_id = $1 AND name = $2", 2},
   };
   return statements;
+}
+
+// libpq's messages span lines ("...\n\tThis probably means..."); logs want one.
+std::string one_line(const char* text) {
+  std::string out;
+  for (const char* p = text; *p; ++p) {
+    bool space = *p == '\n' || *p == '\t' || *p == ' ';
+    if (!space) {
+      out += *p;
+    } else if (!out.empty() && out.back() != ' ') {
+      out += ' ';
+    }
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
 }
 
 std::int64_t to_int(const char* text) {
@@ -211,10 +227,7 @@ class PostgresConnection {
   PostgresConnection() = default;
 
   std::string error_message() const {
-    std::string message = conn_ ? PQerrorMessage(conn_) : "no connection";
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
-      message.pop_back();
-    return message;
+    return conn_ ? one_line(PQerrorMessage(conn_)) : "no connection";
   }
 
   void send_failed() {
@@ -224,6 +237,7 @@ class PostgresConnection {
 
   // Waits until the socket is ready for `events` or the deadline passes.
   bool wait(short events, Clock::time_point deadline) {
+    if (PQsocket(conn_) < 0) return false;
     for (;;) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       if (left.count() <= 0) return false;
@@ -257,7 +271,7 @@ class PostgresConnection {
       if (PQresultStatus(r) != expected && !failed) {
         failed = true;
         const char* message = PQresultErrorMessage(r);
-        last_error_ = message && *message ? message : PQresStatus(PQresultStatus(r));
+        last_error_ = one_line(message && *message ? message : PQresStatus(PQresultStatus(r)));
       }
       last.reset(r);
     }
@@ -375,9 +389,13 @@ std::unique_ptr<PostgresConnection> PostgresKeypairStore::acquire(Clock::time_po
       auto c = PostgresConnection::open(options_.url, options_.timeout, true, deadline, error);
       lock.lock();
       if (c) {
+        if (database_down_) spdlog::info("database: connected again");
+        database_down_ = false;
         reused = false;
         return c;
       }
+      if (!database_down_) spdlog::warn("database: cannot connect: {}", error);
+      database_down_ = true;
       --open_;
       connect_failed_at_ = Clock::now();
       pool_changed_.notify_one();
@@ -407,11 +425,21 @@ StoreStatus PostgresKeypairStore::with_connection(
     auto c = acquire(deadline, reused);
     if (!c) return StoreStatus::unavailable;
     StoreStatus status = work(*c);
+    if (status == StoreStatus::unavailable) warn(c->last_error());
     bool retry = c->broken() && reused && c->successes() == 0 && status == StoreStatus::unavailable;
     release(std::move(c));
     if (!retry) return status;
   }
   return StoreStatus::unavailable;
+}
+
+void PostgresKeypairStore::warn(const std::string& error) {
+  // At most one line a second: a database outage under load would otherwise flood the log.
+  auto now = Clock::now().time_since_epoch().count();
+  auto last = last_warning_.load();
+  if (now - last < std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(1)).count())
+    return;
+  if (last_warning_.compare_exchange_strong(last, now)) spdlog::warn("database: {}", error);
 }
 
 StoreStatus PostgresKeypairStore::get(const std::string& user_id, const std::string& name,

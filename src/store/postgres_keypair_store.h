@@ -9,6 +9,7 @@
 // transaction-scoped advisory lock before counting, so the quota holds across nodes.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -64,12 +65,16 @@ class PostgresKeypairStore final : public KeypairStore {
   StoreStatus with_connection(Clock::time_point deadline,
                               const std::function<StoreStatus(PostgresConnection&)>& work);
 
+  void warn(const std::string& error);
+
   PostgresOptions options_;
   std::mutex pool_mutex_;
   std::condition_variable pool_changed_;
   std::vector<std::unique_ptr<PostgresConnection>> idle_;  // guarded by pool_mutex_
   std::size_t open_ = 0;                   // idle + leased + being opened; guarded by pool_mutex_
   Clock::time_point connect_failed_at_{};  // guarded by pool_mutex_
+  bool database_down_ = false;             // guarded by pool_mutex_; for logging transitions
+  std::atomic<Clock::rep> last_warning_{0};
 };
 
 // `url` with its password replaced by "***", for logs and messages.
