@@ -394,13 +394,17 @@ std::unique_ptr<PostgresConnection> PostgresKeypairStore::acquire(Clock::time_po
         reused = false;
         return c;
       }
-      if (!database_down_) spdlog::warn("database: cannot connect: {}", error);
+      warn("cannot connect: " + error);
       database_down_ = true;
       --open_;
       connect_failed_at_ = Clock::now();
       pool_changed_.notify_one();
       return nullptr;
     }
+    // Every connection is busy. While the database is failing they are most likely stuck
+    // until their own deadlines: answer now rather than queue behind them, so that a burst of
+    // requests against a dead database cannot hold every thread for a timeout each.
+    if (database_down_) return nullptr;
     pool_changed_.wait_until(lock, deadline);
   }
 }
@@ -410,7 +414,9 @@ void PostgresKeypairStore::release(std::unique_ptr<PostgresConnection> connectio
     std::lock_guard lock(pool_mutex_);
     if (connection->broken()) {
       --open_;
+      database_down_ = true;
     } else {
+      if (connection->successes() > 0) database_down_ = false;
       idle_.push_back(std::move(connection));
     }
   }

@@ -73,7 +73,9 @@ class PostgresKeypairStore final : public KeypairStore {
   std::vector<std::unique_ptr<PostgresConnection>> idle_;  // guarded by pool_mutex_
   std::size_t open_ = 0;                   // idle + leased + being opened; guarded by pool_mutex_
   Clock::time_point connect_failed_at_{};  // guarded by pool_mutex_
-  bool database_down_ = false;             // guarded by pool_mutex_; for logging transitions
+  // Set when a connect fails or a connection breaks, cleared by a success; guarded by
+  // pool_mutex_.
+  bool database_down_ = false;
   std::atomic<Clock::rep> last_warning_{0};
 };
 

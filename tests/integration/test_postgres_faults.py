@@ -158,18 +158,49 @@ class FaultTest(unittest.TestCase):
         self.check(answers, back_at)
 
     def test_frozen_database_during_load(self):
+        burst = []
+
         def freeze():
             pids = postgres_pids(self.pg.data)
             for pid in pids:
                 os.kill(pid, signal.SIGSTOP)
             try:
-                time.sleep(TIMEOUT + 1.0)
+                time.sleep(TIMEOUT + 0.5)
+                # More requests at once than a node has threads for database calls (64): they
+                # must not queue behind each other for a timeout each.
+                burst.extend(requests_at_once(self.nodes[0], 150))
             finally:
                 for pid in pids:
                     os.kill(pid, signal.SIGCONT)
 
         answers, back_at = self.run_fault(freeze)
         self.check(answers, back_at)
+        self.assertEqual(len(burst), 150)
+        self.assertEqual({status for status, _ in burst}, {503})
+        # A request may itself wait out one connect attempt (TIMEOUT), never a queue of them.
+        self.assertLess(max(took for _, took in burst), TIMEOUT + 1.0)
+        print(f"  burst of 150 during the freeze: slowest {max(t for _, t in burst):.2f} s",
+              file=sys.stderr)
+
+
+def requests_at_once(node, count):
+    """`count` GET /v2.1/os-keypairs released together; returns [(status, seconds)]."""
+    results, lock = [], threading.Lock()
+    barrier = threading.Barrier(count)
+
+    def one():
+        barrier.wait()
+        started = time.monotonic()
+        status = node.request("GET", "/v2.1/os-keypairs", "burst:p", "2.10", timeout=30)[0]
+        with lock:
+            results.append((status, time.monotonic() - started))
+
+    threads = [threading.Thread(target=one) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
 
 
 def postgres_pids(data_dir):
