@@ -14,6 +14,7 @@
 #include "config/config.h"
 #include "http/server.h"
 #include "keypairs/keypair_service.h"
+#include "store/postgres_keypair_store.h"
 #include "store/sqlite_keypair_store.h"
 
 using namespace keypaird;
@@ -23,6 +24,27 @@ namespace {
 int thread_count(int configured) {
   if (configured > 0) return configured;
   return std::max(1u, std::thread::hardware_concurrency());
+}
+
+// The store the connection URL names, with its schema brought up to date. Throws on failure.
+std::unique_ptr<store::KeypairStore> open_store(const config::Config& cfg) {
+  if (cfg.uses_postgres()) {
+    store::PostgresOptions options;
+    options.url = cfg.postgres_url();
+    options.pool_size = cfg.database_max_pool_size;
+    options.timeout = std::chrono::milliseconds(cfg.database_timeout_ms);
+    auto postgres = std::make_unique<store::PostgresKeypairStore>(options);
+    spdlog::info("store: {} (pool {}, timeout {} ms)", store::redact_database_url(options.url),
+                 options.pool_size, cfg.database_timeout_ms);
+    return postgres;
+  }
+  std::string path = cfg.effective_database_connection().substr(std::string("sqlite:///").size());
+  // As in SQLAlchemy URLs: sqlite:///relative/path and sqlite:////absolute/path.
+  auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent);
+  auto sqlite = std::make_unique<store::SqliteKeypairStore>(path);
+  spdlog::info("store: sqlite {}", path);
+  return sqlite;
 }
 
 }  // namespace
@@ -46,17 +68,16 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(cfg.log_level == "warning" ? "warn" : cfg.log_level));
   for (const auto& warning : loaded.warnings) spdlog::warn("config: {}", warning);
 
-  std::unique_ptr<store::SqliteKeypairStore> store;
+  std::unique_ptr<store::KeypairStore> store;
   try {
-    std::string path = cfg.effective_database_connection().substr(std::string("sqlite:///").size());
-    // As in SQLAlchemy URLs: sqlite:///relative/path and sqlite:////absolute/path.
-    auto parent = std::filesystem::path(path).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent);
-    store = std::make_unique<store::SqliteKeypairStore>(path);
-    spdlog::info("store: sqlite {}", path);
+    store = open_store(cfg);
   } catch (const std::exception& e) {
     spdlog::error("cannot open the keypair store: {}", e.what());
     return 1;
+  }
+  if (loaded.db_sync_requested) {
+    spdlog::info("database schema is up to date");
+    return 0;
   }
 
   keypairs::KeypairService service(*store, cfg.quota_key_pairs);

@@ -350,10 +350,12 @@ asio::awaitable<Response> Application::api_request(Call& call, bool legacy_v2) {
     response = co_await create(call);
   } else if (method == bhttp::verb::delete_) {
     response = co_await remove(call);
+  } else if (!service_.reads_block()) {
+    response = member ? show(call) : list(call);  // microseconds: no thread hop
   } else if (member) {
-    response = show(call);
+    response = co_await run_on(blocking_pool_, [this, &call] { return show(call); });
   } else {
-    response = list(call);
+    response = co_await run_on(blocking_pool_, [this, &call] { return list(call); });
   }
   if (version_text) add_version_headers(response, *version_text);
   auto content_type = response.find(bhttp::field::content_type);
@@ -559,7 +561,15 @@ asio::awaitable<Response> Application::create(Call& call) {
       return service_.import_key(user_id, request.name, request.type, *request.public_key);
     });
   } else {
-    if (auto error = service_.check_quota(user_id)) co_return error_response(*error);
+    // No co_await inside a conditional expression: GCC 12 destroys its temporaries twice.
+    std::optional<keypairs::KeypairError> quota_error;
+    if (service_.reads_block()) {
+      quota_error = co_await run_on(blocking_pool_,
+                                    [this, &user_id] { return service_.check_quota(user_id); });
+    } else {
+      quota_error = service_.check_quota(user_id);
+    }
+    if (quota_error) co_return error_response(*quota_error);
     result = co_await run_on(generation_pool_, [this, &user_id, &request] {
       return service_.generate(user_id, request.name, request.type);
     });

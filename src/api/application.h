@@ -22,8 +22,9 @@ struct ApiSettings {
 
 class Application final : public http::RequestHandler {
  public:
-  // `blocking_pool` runs store writes (which wait for their group commit); `generation_pool`
-  // runs key generation. Neither may be a network thread's executor.
+  // `blocking_pool` runs store writes (which wait for their group commit), and reads too when
+  // the store says they block; `generation_pool` runs key generation. Neither may be a network
+  // thread's executor.
   Application(ApiSettings settings, auth::Authenticator& authenticator, const auth::Policy& policy,
               keypairs::KeypairService& service, boost::asio::thread_pool& blocking_pool,
               boost::asio::thread_pool& generation_pool);

@@ -1,6 +1,7 @@
 // Config loading: a small nova.conf-style INI reader plus validation of every known option.
 #include "config/config.h"
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <charconv>
 #include <fstream>
@@ -62,6 +63,27 @@ bool read_ini(const std::string& text, Entries& entries, std::string& error) {
   return true;
 }
 
+// postgresql://, postgres:// and SQLAlchemy's postgresql+driver:// (as found in a nova.conf).
+std::optional<std::string> postgres_scheme_rest(const std::string& url) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return std::nullopt;
+  std::string scheme = lower(url.substr(0, scheme_end));
+  auto plus = scheme.find('+');
+  if (plus != std::string::npos) scheme = scheme.substr(0, plus);
+  if (scheme != "postgresql" && scheme != "postgres") return std::nullopt;
+  return url.substr(scheme_end + 3);
+}
+
+bool parse_seconds(const std::string& text, int& milliseconds) {
+  double seconds = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (ec != std::errc() || ptr != text.data() + text.size() || text.empty() || !(seconds > 0) ||
+      seconds > 3600)
+    return false;
+  milliseconds = std::max(1, static_cast<int>(seconds * 1000));
+  return true;
+}
+
 bool apply(const Entries& entries, Config& c, LoadResult& result) {
   auto bad = [&](const std::string& key, const std::string& value, const std::string& why) {
     result.error = "invalid value '" + value + "' for [" + key.substr(0, key.find('.')) + "] " +
@@ -114,9 +136,16 @@ bool apply(const Entries& entries, Config& c, LoadResult& result) {
       if (!parse_int(value, n) || n < -1) return bad(key, value, "expected -1 or an integer >= 0");
       c.quota_key_pairs = n;
     } else if (key == "database.connection") {
-      if (value.rfind("sqlite:///", 0) != 0)
-        return bad(key, value, "expected sqlite:///<path> (the only store in this build)");
+      if (value.rfind("sqlite:///", 0) != 0 && !postgres_scheme_rest(value))
+        return bad(key, "(not shown)",
+                   "expected sqlite:///<path> or postgresql://user:password@host:port/dbname");
       c.database_connection = value;
+    } else if (key == "database.max_pool_size") {
+      if (!parse_int(value, n) || n < 1 || n > 1000) return bad(key, value, "expected 1-1000");
+      c.database_max_pool_size = static_cast<std::size_t>(n);
+    } else if (key == "database.timeout") {
+      if (!parse_seconds(value, c.database_timeout_ms))
+        return bad(key, value, "expected seconds, e.g. 5 or 0.5 (at most 3600)");
     } else if (key == "oslo_middleware.max_request_body_size") {
       if (!parse_int(value, n) || n < 1) return bad(key, value, "expected a positive integer");
       c.max_request_body_size = static_cast<std::size_t>(n);
@@ -141,6 +170,13 @@ std::string Config::effective_database_connection() const {
   return "sqlite:///" + state_path + "/keypaird.sqlite";
 }
 
+bool Config::uses_postgres() const { return postgres_scheme_rest(database_connection).has_value(); }
+
+std::string Config::postgres_url() const {
+  auto rest = postgres_scheme_rest(database_connection);
+  return rest ? "postgresql://" + *rest : "";
+}
+
 LoadResult parse_config_text(const std::string& text) {
   LoadResult result;
   Entries entries;
@@ -156,7 +192,8 @@ LoadResult load_config(int argc, const char* const* argv) {
   flags.add_options()("help,h", "print this help and exit")("version",
                                                             "print the version and exit")(
       "config-file", po::value<std::vector<std::string>>()->composing(),
-      "an INI file in nova.conf style (repeatable; later files override earlier ones)");
+      "an INI file in nova.conf style (repeatable; later files override earlier ones)")(
+      "db-sync", "create or migrate the database schema, then exit");
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(argc, argv).options(flags).run(), vm);
@@ -176,6 +213,7 @@ LoadResult load_config(int argc, const char* const* argv) {
     result.version_requested = true;
     return result;
   }
+  result.db_sync_requested = vm.count("db-sync") > 0;
   Entries entries;
   if (vm.count("config-file")) {
     for (const auto& path : vm["config-file"].as<std::vector<std::string>>()) {

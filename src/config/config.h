@@ -25,7 +25,9 @@ struct Config {
   // [quota]
   std::int64_t quota_key_pairs = 100;  // -1 = unlimited
   // [database]
-  std::string database_connection;  // empty = sqlite:///<state_path>/keypaird.sqlite
+  std::string database_connection;         // empty = sqlite:///<state_path>/keypaird.sqlite
+  std::size_t database_max_pool_size = 8;  // PostgreSQL connections per node (oslo.db's name)
+  int database_timeout_ms = 5000;          // ours: `timeout`, seconds; one PostgreSQL call's limit
   // [wsgi]
   std::size_t max_request_body_size = 114688;  // oslo.middleware's [oslo_middleware] name
   int client_socket_timeout = 60;              // idle keep-alive timeout, seconds
@@ -33,6 +35,9 @@ struct Config {
   int key_generation_threads = 0;  // 0 = one per core
 
   std::string effective_database_connection() const;
+  // True when the connection URL names PostgreSQL; then postgres_url() is what libpq accepts.
+  bool uses_postgres() const;
+  std::string postgres_url() const;
 };
 
 struct LoadResult {
@@ -41,11 +46,12 @@ struct LoadResult {
   std::vector<std::string> warnings;  // e.g. unknown options, which a nova.conf has many of
   bool help_requested = false;
   bool version_requested = false;
+  bool db_sync_requested = false;  // --db-sync: create or migrate the schema, then exit
   std::string help_text;
 };
 
-// Parses the command line (--config-file FILE, repeatable; --help; --version) and the files it
-// names, later files overriding earlier ones.
+// Parses the command line (--config-file FILE, repeatable; --help; --version; --db-sync) and the
+// files it names, later files overriding earlier ones.
 LoadResult load_config(int argc, const char* const* argv);
 
 // Parses one INI text (used by load_config and by tests).

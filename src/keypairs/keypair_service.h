@@ -67,6 +67,9 @@ class KeypairService {
                                   const std::string& type);
   Result<Empty> remove(const std::string& user_id, const std::string& name);
 
+  // Whether get, list and check_quota may wait on a database server (see KeypairStore).
+  bool reads_block() const { return store_.reads_block(); }
+
   // Only the quota check (Nova runs it before anything else in create).
   std::optional<KeypairError> check_quota(const std::string& user_id);
 

@@ -1,6 +1,7 @@
-// The storage interface for keypairs. Implementations: SqliteKeypairStore (embedded default) and
-// MemoryKeypairStore (unit tests). All methods are safe to call from many threads at once; each
-// may block on I/O, so callers on network threads decide whether to offload.
+// The storage interface for keypairs. Implementations: SqliteKeypairStore (embedded default),
+// PostgresKeypairStore (several nodes on one database) and MemoryKeypairStore (unit tests). All
+// methods are safe to call from many threads at once; each may block on I/O, so callers on
+// network threads decide whether to offload (reads_block says whether reads must be).
 #pragma once
 
 #include <cstdint>
@@ -36,6 +37,10 @@ struct CreateOutcome {
 class KeypairStore {
  public:
   virtual ~KeypairStore() = default;
+
+  // Whether get, list and count can wait on something outside this process (a database server)
+  // and so must not run on a network thread. Writes may always block.
+  virtual bool reads_block() const { return false; }
 
   // One keypair by exact (byte-wise) name; not_found when absent.
   virtual StoreStatus get(const std::string& user_id, const std::string& name,

@@ -4,6 +4,7 @@ to a freshly started keypaird, in file-number order, and compares every answer w
 
     python3 tests/conformance/replay.py --binary build/keypaird [--only 001,045,100-120]
                                         [--verbose] [--keep-going] [--write-known-failures]
+                                        [--postgres | --database-url URL]
 
 Recordings live in tests/conformance/recordings/ (bodies over 4 KiB in recordings/bodies/);
 comparison rules are in compare.py; deliberate differences from Nova are in the DIVERGENCES
@@ -13,6 +14,8 @@ recording not listed there fails, and also when a listed one passes, so the list
 Notes:
 - keypaird runs from a temporary directory with its own config (CONFIG_TEMPLATE: noauth2,
   max_microversion 2.93, key_pairs quota 5, a fresh SQLite file), on a free port.
+  --postgres replays against a throwaway PostgreSQL server instead (started and stopped by
+  tests/integration/postgres_server.py); --database-url uses a given, empty database.
 - Requests go over raw sockets, one fresh connection per request, byte for byte as recorded
   (method, raw path, headers in recorded order, body) plus only the Host header HTTP/1.1
   requires. Every recording is replayed, in order, whatever failed before (state carries over).
@@ -98,7 +101,7 @@ max_microversion = 2.93
 [quota]
 key_pairs = 5
 [database]
-connection = sqlite:///{tmp}/keypaird.sqlite
+connection = {database_url}
 """
 
 KNOWN_FAILURES_HEADER = """\
@@ -387,12 +390,14 @@ DIE_WITH_PARENT = make_die_with_parent()
 class Server:
     """keypaird started on a private config, port and database in a temporary directory."""
 
-    def __init__(self, binary: str, tmp: Path):
+    def __init__(self, binary: str, tmp: Path, database_url: Optional[str] = None):
         self.binary = binary
         self.tmp = tmp
         self.port = pick_free_port()
         self.config = tmp / "keypaird.conf"
-        self.config.write_text(CONFIG_TEMPLATE.format(host=HOST, port=self.port, tmp=tmp))
+        self.config.write_text(CONFIG_TEMPLATE.format(
+            host=HOST, port=self.port, tmp=tmp,
+            database_url=database_url or f"sqlite:///{tmp}/keypaird.sqlite"))
         self.stderr_path = tmp / "keypaird.stderr"
         self.process: Optional[subprocess.Popen] = None
 
@@ -701,12 +706,31 @@ def run(args: argparse.Namespace) -> int:
     check_resets_derived()
     resets = read_resets(RESETS_FILE, all_keys)
     reset_at = {int(reset.stem[:3]): reset for reset in resets}
+
+    postgres = None
+    database_url = args.database_url
+    if args.postgres:
+        sys.path.insert(0, str(HERE.parent / "integration"))
+        from postgres_server import PostgresServer  # noqa: E402  (only this mode needs it)
+        try:
+            postgres = PostgresServer().start()
+        except (RuntimeError, OSError, subprocess.CalledProcessError) as error:
+            raise HarnessError(f"cannot start PostgreSQL: {error}") from None
+        database_url = postgres.url()
+    try:
+        return replay_all(args, recordings, known, all_keys, reset_at, database_url)
+    finally:
+        if postgres:
+            postgres.cleanup()
+
+
+def replay_all(args: argparse.Namespace, recordings: list[Recording], known: dict[str, str],
+               all_keys: set[str], reset_at: dict, database_url: Optional[str]) -> int:
     outcomes: list[Outcome] = []
     server_died = False
     harness_errors = 0
-
     with tempfile.TemporaryDirectory(prefix="keypaird-conformance-") as tmp:
-        server = Server(args.binary, Path(tmp))
+        server = Server(args.binary, Path(tmp), database_url)
         try:
             server.start()
             previous: Optional[ActualResponse] = None
@@ -809,6 +833,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                              "continue (the run still fails) instead of stopping the replay")
     parser.add_argument("--write-known-failures", action="store_true",
                         help=f"rewrite {KNOWN_FAILURES_FILE.name} with this run's failures")
+    store = parser.add_mutually_exclusive_group()
+    store.add_argument("--postgres", action="store_true",
+                       help="replay against a throwaway PostgreSQL server started for the run")
+    store.add_argument("--database-url",
+                       help="keypaird's [database] connection, e.g. postgresql://u:p@host/db "
+                            "(an empty database; default: a fresh SQLite file)")
     parser.add_argument("--timeout", type=float, default=30.0,
                         help="seconds allowed per request (default 30)")
     return parser.parse_args(argv)

@@ -1,5 +1,6 @@
 """Starts a real keypaird binary for integration tests: a free loopback port, a private temp
-directory with its own SQLite file and config, and helpers to talk HTTP to it."""
+directory with its own SQLite file (or a given database URL, e.g. PostgreSQL) and config, and
+helpers to talk HTTP to it."""
 
 import http.client
 import json
@@ -18,7 +19,7 @@ def free_port():
 
 
 class Keypaird:
-    def __init__(self, binary, extra_config="", state_dir=None, port=None):
+    def __init__(self, binary, extra_config="", state_dir=None, port=None, database_url=None):
         self.binary = binary
         self.own_dir = state_dir is None
         self.dir = state_dir or tempfile.mkdtemp(prefix="keypaird-it-")
@@ -33,7 +34,7 @@ class Keypaird:
                 f"osapi_compute_listen_port = {self.port}\n"
                 f"state_path = {self.dir}\n"
                 "[database]\n"
-                f"connection = sqlite:///{self.db_path}\n" + extra_config
+                f"connection = {database_url or 'sqlite:///' + self.db_path}\n" + extra_config
             )
         self.process = None
 
@@ -81,9 +82,9 @@ class Keypaird:
             subprocess.run(["rm", "-rf", self.dir])
 
     def request(self, method, path, token=None, version=None, body=None, headers=None,
-                raw_body=None):
+                raw_body=None, timeout=60):
         """Returns (status, headers as a list of (name, value), body bytes)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         h = dict(headers or {})
         if token is not None:
             h["X-Auth-Token"] = token

@@ -3,6 +3,7 @@ unknown nova.conf options are only warned about, settings take effect."""
 
 import os
 import select
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,19 @@ class ConfigTest(unittest.TestCase):
         self.assertNotEqual(out.returncode, 0)
         self.assertIn("key_pairs", out.stderr)
         self.assertIn("lots", out.stderr)
+
+    def test_db_sync_creates_the_schema_and_exits(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "sub", "keypaird.sqlite")
+            with open(os.path.join(d, "keypaird.conf"), "w") as f:
+                f.write(f"[database]\nconnection = sqlite:///{path}\n")
+            out = subprocess.run([BINARY, "--config-file", os.path.join(d, "keypaird.conf"),
+                                  "--db-sync"], capture_output=True, text=True, timeout=30)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            with sqlite3.connect(path) as db:
+                self.assertEqual(db.execute("SELECT max(version) FROM schema_version")
+                                 .fetchone()[0], 1)
+                self.assertEqual(db.execute("SELECT count(*) FROM key_pairs").fetchone()[0], 0)
 
     def test_missing_config_file_is_an_error(self):
         out = subprocess.run([BINARY, "--config-file", "/nonexistent/keypaird.conf"],

@@ -43,3 +43,31 @@ TEST(Config, UnknownOptionsAreWarnings) {
   ASSERT_TRUE(r.config);
   EXPECT_EQ(r.warnings.size(), 2u);
 }
+
+TEST(Config, PostgresUrlsAndPoolSettings) {
+  auto r = parse_config_text(
+      "[database]\nconnection = postgresql+psycopg2://nova:s3cret@db.example:5433/keypairs\n"
+      "max_pool_size = 16\ntimeout = 0.5\n");
+  ASSERT_TRUE(r.config) << r.error;
+  EXPECT_TRUE(r.config->uses_postgres());
+  EXPECT_EQ(r.config->postgres_url(), "postgresql://nova:s3cret@db.example:5433/keypairs");
+  EXPECT_EQ(r.config->database_max_pool_size, 16u);
+  EXPECT_EQ(r.config->database_timeout_ms, 500);
+  EXPECT_TRUE(r.warnings.empty());
+
+  auto plain = parse_config_text("[database]\nconnection = postgres://u@localhost/db\n");
+  ASSERT_TRUE(plain.config) << plain.error;
+  EXPECT_EQ(plain.config->postgres_url(), "postgresql://u@localhost/db");
+  EXPECT_EQ(plain.config->database_timeout_ms, 5000);
+  EXPECT_FALSE(parse_config_text("").config->uses_postgres());
+}
+
+TEST(Config, BadDatabaseSettingsAreRefusedWithoutShowingTheUrl) {
+  auto mysql = parse_config_text("[database]\nconnection = mysql+pymysql://nova:s3cret@db/nova\n");
+  EXPECT_FALSE(mysql.config);
+  EXPECT_NE(mysql.error.find("connection"), std::string::npos);
+  EXPECT_EQ(mysql.error.find("s3cret"), std::string::npos) << mysql.error;
+  EXPECT_FALSE(parse_config_text("[database]\ntimeout = 0\n").config);
+  EXPECT_FALSE(parse_config_text("[database]\ntimeout = soon\n").config);
+  EXPECT_FALSE(parse_config_text("[database]\nmax_pool_size = 0\n").config);
+}

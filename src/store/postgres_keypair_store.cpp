@@ -1,0 +1,556 @@
+// PostgresKeypairStore: libpq connections with deadlines, the pool, the schema migration and the
+// keypair statements.
+#include "store/postgres_keypair_store.h"
+
+#include <libpq-fe.h>
+#include <poll.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <stdexcept>
+
+namespace keypaird::store {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct ResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using Result = std::unique_ptr<PGresult, ResultDeleter>;
+
+// Any two-int key space of our own: advisory locks of other applications on the same database
+// use other numbers (or the one-bigint form) and never collide with ours.
+constexpr int kLockSpace = 0x6b70;                    // "kp"
+constexpr const char* kMigrationLockKey = "7041024";  // 0x6b7000; one-bigint form, migrations
+
+// A name (or user id) with a NUL byte can never be stored: PostgreSQL text cannot hold it, and
+// the API refuses such names at creation.
+bool has_nul(const std::string& s) { return s.find('\0') != std::string::npos; }
+
+constexpr const char* kColumns =
+    "id, user_id, name, fingerprint, public_key, type,"
+    " to_char(created_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US')";
+
+struct Prepared {
+  const char* name;
+  std::string sql;
+  int params;
+};
+
+const std::vector<Prepared>& prepared_statements() {
+  static const std::vector<Prepared> statements = {
+      {"get",
+       std::string("SELECT ") + kColumns + " FROM key_pairs WHERE user_id = $1 AND name = $2", 2},
+      // LIMIT NULL means no limit.
+      {"list_after",
+       std::string("SELECT ") + kColumns +
+           " FROM key_pairs WHERE user_id = $1 AND name > $2 ORDER BY name LIMIT $3::bigint",
+       3},
+      {"list_all",
+       std::string("SELECT ") + kColumns +
+           " FROM key_pairs WHERE user_id = $1 ORDER BY name LIMIT $2::bigint",
+       2},
+      {"count", "SELECT count(*) FROM key_pairs WHERE user_id = $1", 1},
+      {"lock_user",
+       "SELECT pg_advisory_xact_lock(" + std::to_string(kLockSpace) + ", hashtext($1))", 1},
+      {"insert",
+       "INSERT INTO key_pairs (user_id, name, fingerprint, public_key, type, created_at)"
+       " VALUES ($1, $2, $3, $4, $5, $6::timestamp)"
+       " ON CONFLICT (user_id, name) DO NOTHING RETURNING id",
+       6},
+      {"delete", "DELETE FROM key_pairs WHERE user_id = $1 AND name = $2", 2},
+  };
+  return statements;
+}
+
+// libpq's messages span lines ("...\n\tThis probably means..."); logs want one.
+std::string one_line(const char* text) {
+  std::string out;
+  for (const char* p = text; *p; ++p) {
+    bool space = *p == '\n' || *p == '\t' || *p == ' ';
+    if (!space) {
+      out += *p;
+    } else if (!out.empty() && out.back() != ' ') {
+      out += ' ';
+    }
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+std::int64_t to_int(const char* text) {
+  std::int64_t value = 0;
+  std::string_view s(text);
+  std::from_chars(s.data(), s.data() + s.size(), value);
+  return value;
+}
+
+void read_row(const PGresult* r, int row, StoredKeypair& k) {
+  auto text = [&](int column) {
+    return std::string(PQgetvalue(r, row, column),
+                       static_cast<std::size_t>(PQgetlength(r, row, column)));
+  };
+  k.id = to_int(PQgetvalue(r, row, 0));
+  k.user_id = text(1);
+  k.name = text(2);
+  k.fingerprint = text(3);
+  k.public_key = text(4);
+  k.type = text(5);
+  k.created_at = text(6);
+}
+
+}  // namespace
+
+// One libpq connection. Every round trip waits at most until the caller's deadline; a
+// connection that timed out or lost its server is marked broken and never reused.
+class PostgresConnection {
+ public:
+  ~PostgresConnection() {
+    if (conn_) PQfinish(conn_);
+  }
+
+  // Connects (non-blocking, so the deadline holds), sets the session's server-side timeouts and
+  // optionally prepares the keypair statements. Null with `error` set on failure.
+  static std::unique_ptr<PostgresConnection> open(const std::string& url,
+                                                  std::chrono::milliseconds statement_timeout,
+                                                  bool prepare, Clock::time_point deadline,
+                                                  std::string& error) {
+    // The URL comes last so that parameters it carries override our defaults.
+    const char* keywords[] = {"client_encoding", "application_name", "dbname", nullptr};
+    const char* values[] = {"UTF8", "keypaird", url.c_str(), nullptr};
+    std::unique_ptr<PostgresConnection> c(new PostgresConnection);
+    c->conn_ = PQconnectStartParams(keywords, values, 1);
+    if (!c->conn_) {
+      error = "out of memory";
+      return nullptr;
+    }
+    if (PQstatus(c->conn_) == CONNECTION_BAD) {
+      error = c->error_message();
+      return nullptr;
+    }
+    PostgresPollingStatusType polling = PGRES_POLLING_WRITING;
+    while (polling != PGRES_POLLING_OK) {
+      if (polling == PGRES_POLLING_FAILED) {
+        error = c->error_message();
+        return nullptr;
+      }
+      if (!c->wait(polling == PGRES_POLLING_WRITING ? POLLOUT : POLLIN, deadline)) {
+        error = "timed out connecting";
+        return nullptr;
+      }
+      polling = PQconnectPoll(c->conn_);
+    }
+    std::string ms = std::to_string(statement_timeout.count());
+    // Notices (e.g. "relation already exists, skipping") are not worth a log line.
+    PQsetNoticeProcessor(
+        c->conn_, [](void*, const char*) {}, nullptr);
+    std::string setup = "SET client_min_messages = warning; SET statement_timeout = " + ms +
+                        "; SET lock_timeout = " + ms +
+                        "; SET idle_in_transaction_session_timeout = " + ms;
+    if (!c->command(setup.c_str(), deadline)) {
+      error = c->last_error_;
+      return nullptr;
+    }
+    if (prepare) {
+      for (const auto& p : prepared_statements()) {
+        if (!PQsendPrepare(c->conn_, p.name, p.sql.c_str(), p.params, nullptr) ||
+            !c->finish(deadline, PGRES_COMMAND_OK)) {
+          error = "cannot prepare " + std::string(p.name) + ": " + c->last_error_;
+          return nullptr;
+        }
+      }
+    }
+    c->successes_ = 0;
+    return c;
+  }
+
+  // A simple-protocol command (or several separated by ';') that returns no rows.
+  bool command(const char* sql, Clock::time_point deadline) {
+    return query(sql, deadline, PGRES_COMMAND_OK) != nullptr;
+  }
+
+  // A simple-protocol query without parameters; the result when its status is `expected`.
+  Result query(const char* sql, Clock::time_point deadline,
+               ExecStatusType expected = PGRES_TUPLES_OK) {
+    if (!PQsendQuery(conn_, sql)) {
+      send_failed();
+      return nullptr;
+    }
+    return finish(deadline, expected);
+  }
+
+  // Runs a prepared statement; the result when it succeeded with `expected`, else null.
+  Result run(const char* statement, const std::vector<const char*>& params,
+             Clock::time_point deadline, ExecStatusType expected = PGRES_TUPLES_OK) {
+    if (!PQsendQueryPrepared(conn_, statement, static_cast<int>(params.size()), params.data(),
+                             nullptr, nullptr, 0)) {
+      send_failed();
+      return nullptr;
+    }
+    return finish(deadline, expected);
+  }
+
+  // COMMIT, and whether it really committed (an aborted transaction answers ROLLBACK).
+  bool commit(Clock::time_point deadline) {
+    Result r = query("COMMIT", deadline, PGRES_COMMAND_OK);
+    return r && std::string_view(PQcmdStatus(r.get())) == "COMMIT";
+  }
+
+  // Sends ROLLBACK after a failed statement inside a transaction (best effort: a connection
+  // that cannot do it is dropped).
+  void rollback(Clock::time_point deadline) {
+    if (!broken_ && !command("ROLLBACK", deadline)) broken_ = true;
+  }
+
+  bool broken() const { return broken_; }
+  // Successful round trips since the connection was last handed out.
+  int successes() const { return successes_; }
+  void handed_out() { successes_ = 0; }
+  const std::string& last_error() const { return last_error_; }
+
+  // An idle connection whose server went away has something to read (a termination notice or
+  // end of file); checks that without waiting.
+  bool looks_alive() {
+    pollfd p{PQsocket(conn_), POLLIN, 0};
+    int ready = ::poll(&p, 1, 0);
+    if (ready == 0) return true;
+    if (ready < 0 || !PQconsumeInput(conn_) || PQstatus(conn_) != CONNECTION_OK) return false;
+    // A notice or notification is harmless; anything else unsolicited is not.
+    return !PQisBusy(conn_);
+  }
+
+ private:
+  PostgresConnection() = default;
+
+  std::string error_message() const {
+    return conn_ ? one_line(PQerrorMessage(conn_)) : "no connection";
+  }
+
+  void send_failed() {
+    last_error_ = error_message();
+    broken_ = true;
+  }
+
+  // Waits until the socket is ready for `events` or the deadline passes.
+  bool wait(short events, Clock::time_point deadline) {
+    if (PQsocket(conn_) < 0) return false;
+    for (;;) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0) return false;
+      pollfd p{PQsocket(conn_), events, 0};
+      int ready = ::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 1000000)));
+      if (ready > 0) return true;
+      if (ready < 0 && errno != EINTR) return false;
+    }
+  }
+
+  // Collects every result of what was sent; the last one must have status `expected`.
+  Result finish(Clock::time_point deadline, ExecStatusType expected) {
+    Result last;
+    bool failed = false;
+    for (;;) {
+      while (PQisBusy(conn_)) {
+        if (!wait(POLLIN, deadline)) {
+          // Mid-query: the protocol state is unknown, so the connection cannot be reused. The
+          // server's own statement_timeout ends the query if the server is merely slow.
+          last_error_ = "timed out waiting for the database";
+          broken_ = true;
+          return nullptr;
+        }
+        if (!PQconsumeInput(conn_)) {
+          send_failed();
+          return nullptr;
+        }
+      }
+      PGresult* r = PQgetResult(conn_);
+      if (!r) break;
+      if (PQresultStatus(r) != expected && !failed) {
+        failed = true;
+        const char* message = PQresultErrorMessage(r);
+        last_error_ = one_line(message && *message ? message : PQresStatus(PQresultStatus(r)));
+      }
+      last.reset(r);
+    }
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      if (!failed) last_error_ = error_message();
+      broken_ = true;
+      return nullptr;
+    }
+    if (failed || !last) return nullptr;
+    ++successes_;
+    return last;
+  }
+
+  PGconn* conn_ = nullptr;
+  bool broken_ = false;
+  int successes_ = 0;
+  std::string last_error_;
+};
+
+namespace {
+
+void migrate(PostgresConnection& c, Clock::time_point deadline) {
+  auto fail = [&]() -> void {
+    throw std::runtime_error("schema migration failed: " + c.last_error());
+  };
+  if (!c.command("BEGIN", deadline)) fail();
+  // Nodes starting together queue here; the first creates the tables, the others find them.
+  if (!c.query((std::string("SELECT pg_advisory_xact_lock(") + kMigrationLockKey + ")").c_str(),
+               deadline))
+    fail();
+  if (!c.command("CREATE TABLE IF NOT EXISTS keypaird_schema_version (version integer NOT NULL)",
+                 deadline))
+    fail();
+  Result r = c.query("SELECT coalesce(max(version), 0) FROM keypaird_schema_version", deadline);
+  if (!r) fail();
+  std::int64_t version = to_int(PQgetvalue(r.get(), 0, 0));
+  if (version > PostgresKeypairStore::kSchemaVersion) {
+    c.rollback(deadline);
+    throw std::runtime_error("database schema version " + std::to_string(version) +
+                             " is newer than this keypaird understands (" +
+                             std::to_string(PostgresKeypairStore::kSchemaVersion) + ")");
+  }
+  if (version < 1) {
+    // COLLATE "C": names compare byte by byte whatever the database's collation, so lists come
+    // out in the same order as from SQLite, and the unique index serves ordered scans.
+    if (!c.command("CREATE TABLE key_pairs ("
+                   " id bigserial PRIMARY KEY,"
+                   " user_id text COLLATE \"C\" NOT NULL,"
+                   " name text COLLATE \"C\" NOT NULL,"
+                   " fingerprint text,"
+                   " public_key text,"
+                   " type text NOT NULL DEFAULT 'ssh' CHECK (type IN ('ssh', 'x509')),"
+                   " created_at timestamp(6) without time zone NOT NULL,"
+                   " updated_at timestamp(6) without time zone,"
+                   " CONSTRAINT key_pairs_user_id_name_key UNIQUE (user_id, name))",
+                   deadline) ||
+        !c.command("INSERT INTO keypaird_schema_version (version) VALUES (1)", deadline))
+      fail();
+  }
+  if (!c.commit(deadline)) fail();
+}
+
+}  // namespace
+
+std::string redact_database_url(const std::string& url) {
+  // scheme://user:password@host... -> scheme://user:***@host...
+  auto scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  auto start = scheme + 3;
+  auto at = url.find('@', start);
+  auto slash = url.find('/', start);
+  if (at == std::string::npos || (slash != std::string::npos && slash < at)) return url;
+  auto colon = url.find(':', start);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
+PostgresKeypairStore::PostgresKeypairStore(PostgresOptions options) : options_(std::move(options)) {
+  if (options_.pool_size == 0) options_.pool_size = 1;
+  std::string error;
+  auto deadline = Clock::now() + options_.migration_timeout;
+  auto c =
+      PostgresConnection::open(options_.url, options_.migration_timeout, false, deadline, error);
+  if (!c)
+    throw std::runtime_error("cannot connect to " + redact_database_url(options_.url) + ": " +
+                             error);
+  migrate(*c, deadline);
+}
+
+PostgresKeypairStore::~PostgresKeypairStore() = default;
+
+std::unique_ptr<PostgresConnection> PostgresKeypairStore::acquire(Clock::time_point deadline,
+                                                                  bool& reused) {
+  // After a failed connect, callers fail at once for a moment instead of each waiting out its
+  // own connect against a server that is down.
+  constexpr auto kRetryConnectAfter = std::chrono::milliseconds(200);
+  std::unique_lock lock(pool_mutex_);
+  for (;;) {
+    if (Clock::now() >= deadline) return nullptr;
+    while (!idle_.empty()) {
+      auto c = std::move(idle_.back());
+      idle_.pop_back();
+      if (c->looks_alive()) {
+        reused = true;
+        c->handed_out();
+        return c;
+      }
+      --open_;  // its server went away; the destructor closes it
+    }
+    if (open_ < options_.pool_size) {
+      if (Clock::now() - connect_failed_at_ < kRetryConnectAfter) return nullptr;
+      ++open_;
+      lock.unlock();
+      std::string error;
+      auto c = PostgresConnection::open(options_.url, options_.timeout, true, deadline, error);
+      lock.lock();
+      if (c) {
+        if (database_down_) spdlog::info("database: connected again");
+        database_down_ = false;
+        reused = false;
+        return c;
+      }
+      warn("cannot connect: " + error);
+      database_down_ = true;
+      --open_;
+      connect_failed_at_ = Clock::now();
+      pool_changed_.notify_one();
+      return nullptr;
+    }
+    // Every connection is busy. While the database is failing they are most likely stuck
+    // until their own deadlines: answer now rather than queue behind them, so that a burst of
+    // requests against a dead database cannot hold every thread for a timeout each.
+    if (database_down_) return nullptr;
+    pool_changed_.wait_until(lock, deadline);
+  }
+}
+
+void PostgresKeypairStore::release(std::unique_ptr<PostgresConnection> connection) {
+  {
+    std::lock_guard lock(pool_mutex_);
+    if (connection->broken()) {
+      --open_;
+      database_down_ = true;
+    } else {
+      if (connection->successes() > 0) database_down_ = false;
+      idle_.push_back(std::move(connection));
+    }
+  }
+  pool_changed_.notify_one();
+  // A broken connection is closed here, outside the lock.
+}
+
+StoreStatus PostgresKeypairStore::with_connection(
+    Clock::time_point deadline, const std::function<StoreStatus(PostgresConnection&)>& work) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    bool reused = false;
+    auto c = acquire(deadline, reused);
+    if (!c) return StoreStatus::unavailable;
+    StoreStatus status = work(*c);
+    if (status == StoreStatus::unavailable) warn(c->last_error());
+    bool retry = c->broken() && reused && c->successes() == 0 && status == StoreStatus::unavailable;
+    release(std::move(c));
+    if (!retry) return status;
+  }
+  return StoreStatus::unavailable;
+}
+
+void PostgresKeypairStore::warn(const std::string& error) {
+  // At most one line a second: a database outage under load would otherwise flood the log.
+  auto now = Clock::now().time_since_epoch().count();
+  auto last = last_warning_.load();
+  if (now - last < std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(1)).count())
+    return;
+  if (last_warning_.compare_exchange_strong(last, now)) spdlog::warn("database: {}", error);
+}
+
+StoreStatus PostgresKeypairStore::get(const std::string& user_id, const std::string& name,
+                                      StoredKeypair& out) {
+  if (has_nul(user_id) || has_nul(name)) return StoreStatus::not_found;
+  auto deadline = Clock::now() + options_.timeout;
+  return with_connection(deadline, [&](PostgresConnection& c) {
+    Result r = c.run("get", {user_id.c_str(), name.c_str()}, deadline);
+    if (!r) return StoreStatus::unavailable;
+    if (PQntuples(r.get()) == 0) return StoreStatus::not_found;
+    read_row(r.get(), 0, out);
+    return StoreStatus::ok;
+  });
+}
+
+StoreStatus PostgresKeypairStore::list(const std::string& user_id,
+                                       const std::optional<std::string>& after_name,
+                                       std::optional<std::int64_t> limit,
+                                       std::vector<StoredKeypair>& out) {
+  if (has_nul(user_id) || (after_name && has_nul(*after_name))) return StoreStatus::ok;
+  auto deadline = Clock::now() + options_.timeout;
+  std::string limit_text = limit ? std::to_string(*limit) : "";
+  const char* limit_param = limit ? limit_text.c_str() : nullptr;  // NULL: no limit
+  return with_connection(deadline, [&](PostgresConnection& c) {
+    Result r = after_name ? c.run("list_after", {user_id.c_str(), after_name->c_str(), limit_param},
+                                  deadline)
+                          : c.run("list_all", {user_id.c_str(), limit_param}, deadline);
+    if (!r) return StoreStatus::unavailable;
+    int rows = PQntuples(r.get());
+    out.reserve(out.size() + static_cast<std::size_t>(rows));
+    for (int i = 0; i < rows; ++i) read_row(r.get(), i, out.emplace_back());
+    return StoreStatus::ok;
+  });
+}
+
+StoreStatus PostgresKeypairStore::count(const std::string& user_id, std::int64_t& out) {
+  if (has_nul(user_id)) {
+    out = 0;
+    return StoreStatus::ok;
+  }
+  auto deadline = Clock::now() + options_.timeout;
+  return with_connection(deadline, [&](PostgresConnection& c) {
+    Result r = c.run("count", {user_id.c_str()}, deadline);
+    if (!r) return StoreStatus::unavailable;
+    out = to_int(PQgetvalue(r.get(), 0, 0));
+    return StoreStatus::ok;
+  });
+}
+
+CreateOutcome PostgresKeypairStore::create(const StoredKeypair& keypair, std::int64_t quota) {
+  CreateOutcome outcome;
+  const StoredKeypair& k = keypair;
+  if (has_nul(k.user_id) || has_nul(k.name) || has_nul(k.public_key)) return outcome;
+  auto deadline = Clock::now() + options_.timeout;
+  outcome.status = with_connection(deadline, [&](PostgresConnection& c) {
+    if (!c.command("BEGIN", deadline)) return StoreStatus::unavailable;
+    auto abort = [&] {
+      c.rollback(deadline);
+      return StoreStatus::unavailable;
+    };
+    // One creator per user at a time across all nodes, so the count below stays true until
+    // this transaction commits: the quota can never be overshot.
+    if (!c.run("lock_user", {k.user_id.c_str()}, deadline)) return abort();
+    Result counted = c.run("count", {k.user_id.c_str()}, deadline);
+    if (!counted) return abort();
+    if (quota >= 0 && to_int(PQgetvalue(counted.get(), 0, 0)) >= quota) {
+      c.rollback(deadline);
+      return StoreStatus::quota_exceeded;
+    }
+    std::string created_at = current_timestamp();
+    Result inserted = c.run("insert",
+                            {k.user_id.c_str(), k.name.c_str(), k.fingerprint.c_str(),
+                             k.public_key.c_str(), k.type.c_str(), created_at.c_str()},
+                            deadline);
+    if (!inserted) return abort();
+    if (PQntuples(inserted.get()) == 0) {
+      c.rollback(deadline);
+      return StoreStatus::duplicate;
+    }
+    std::int64_t id = to_int(PQgetvalue(inserted.get(), 0, 0));
+    // If COMMIT's answer is lost the row may or may not exist; the caller hears unavailable.
+    if (!c.commit(deadline)) return StoreStatus::unavailable;
+    outcome.keypair = k;
+    outcome.keypair.id = id;
+    outcome.keypair.created_at = std::move(created_at);
+    return StoreStatus::ok;
+  });
+  return outcome;
+}
+
+StoreStatus PostgresKeypairStore::remove(const std::string& user_id, const std::string& name) {
+  if (has_nul(user_id) || has_nul(name)) return StoreStatus::not_found;
+  auto deadline = Clock::now() + options_.timeout;
+  return with_connection(deadline, [&](PostgresConnection& c) {
+    // In a transaction of its own so that a connection found dead at BEGIN is safe to retry.
+    if (!c.command("BEGIN", deadline)) return StoreStatus::unavailable;
+    Result r = c.run("delete", {user_id.c_str(), name.c_str()}, deadline, PGRES_COMMAND_OK);
+    if (!r) {
+      c.rollback(deadline);
+      return StoreStatus::unavailable;
+    }
+    bool deleted = to_int(PQcmdTuples(r.get())) > 0;
+    if (!c.commit(deadline)) return StoreStatus::unavailable;
+    return deleted ? StoreStatus::ok : StoreStatus::not_found;
+  });
+}
+
+}  // namespace keypaird::store
