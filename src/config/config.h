@@ -31,6 +31,7 @@ struct Config {
   int client_socket_timeout = 60;              // idle keep-alive timeout, seconds
   // [keypaird]
   int key_generation_threads = 0;  // 0 = one per core
+  int key_pool_size = 16;  // RSA keys made ahead of time; 0 = no pool
 
   std::string effective_database_connection() const;
 };
