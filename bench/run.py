@@ -194,12 +194,12 @@ def raw_rsa_rate(seconds=6):
     return total / (time.perf_counter() - began)
 
 
-def populate(db_path, users, per_user, prefix="u"):
+def populate(db_path, users, per_user, prefix="u", name="key-{:04d}"):
     """Bulk-loads rows straight into a stopped keypaird's SQLite file."""
     created = datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%S.%f")
     with sqlite3.connect(db_path) as db:
         db.execute("PRAGMA synchronous=OFF")
-        rows = ((f"{prefix}{u}", f"key-{k:04d}", FINGERPRINT, ED25519, "ssh", created)
+        rows = ((f"{prefix}{u}", name.format(k), FINGERPRINT, ED25519, "ssh", created)
                 for u in range(users) for k in range(per_user))
         db.executemany("INSERT INTO key_pairs (user_id, name, fingerprint, public_key, type, "
                        "created_at) VALUES (?, ?, ?, ?, ?, ?)", rows)
@@ -286,7 +286,7 @@ def main():
         rows.append(("90% GET show / 10% POST import", mean_result(results), reference))
         # DELETE: keys stored beforehand, straight into the file while keypaird is stopped.
         server.stop()
-        populate(server.db, args.threads, 400000, "deleter")
+        populate(server.db, args.threads, 400000, "deleter", "d-{}")
         server.start()
         log("running DELETE ...")
         results = [wrk(f"http://127.0.0.1:{server.port}/", args, args.duration, "delete.lua")]
