@@ -495,9 +495,7 @@ Response Application::list(Call& call) {
   auto result = service_.list(p.user_id, paginated ? p.query.marker : std::nullopt, limit);
   if (auto* error = std::get_if<keypairs::KeypairError>(&result)) return error_response(*error);
   auto& keypairs = std::get<std::vector<keypairs::Keypair>>(result);
-  json::array items;
-  for (const auto& k : keypairs) items.push_back(list_item_view(k, call.version));
-  json::object body{{"keypairs", std::move(items)}};
+  std::optional<std::string> next_href;
   if (paginated && limit && *limit > 0 && static_cast<std::size_t>(*limit) == keypairs.size()) {
     // As Nova builds it: the known parameters sorted by name (a repeated one keeps its first
     // place and its last value), then marker set to the last name shown.
@@ -524,9 +522,9 @@ Response Application::list(Call& call) {
     std::string href = call.base_url + "/v2.1/";
     if (call.project_in_path) href += *call.project_in_path + "/";
     href += "os-keypairs?" + query;
-    body["keypairs_links"] = json::array{json::object{{"href", href}, {"rel", "next"}}};
+    next_href = std::move(href);
   }
-  return json_response(200, body);
+  return json_response(200, list_view(keypairs, call.version, next_href));
 }
 
 Response Application::show(Call& call) {
