@@ -218,6 +218,8 @@ def main():
     args = parser.parse_args()
 
     binary = args.binary
+    if not shutil.which("wrk") or not shutil.which("nginx"):
+        subprocess.run([os.path.join(ROOT, "scripts", "install-deps.sh"), "--bench"], check=True)
     if not binary:
         env = dict(os.environ, BUILD_DIR=os.path.join(ROOT, "build-bench"), BUILD_TYPE="Release")
         subprocess.run([os.path.join(ROOT, "scripts", "build.sh"), "-DKEYPAIRD_TESTS=OFF"],

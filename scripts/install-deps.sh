@@ -8,6 +8,8 @@ packages=(
   libgtest-dev libgmock-dev
   python3 openssl
 )
+# --bench adds what bench/run.py needs.
+if [ "${1:-}" = "--bench" ]; then packages+=(wrk nginx-light); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
