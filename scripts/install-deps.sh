@@ -9,6 +9,8 @@ packages=(
   python3 openssl
   postgresql nginx-light  # servers the PostgreSQL tests start for themselves
 )
+# --bench adds what bench/run.py needs.
+if [ "${1:-}" = "--bench" ]; then packages+=(wrk nginx-light); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -13,6 +13,7 @@
 #include "auth/policy.h"
 #include "config/config.h"
 #include "http/server.h"
+#include "keypairs/key_pool.h"
 #include "keypairs/keypair_service.h"
 #include "store/postgres_keypair_store.h"
 #include "store/sqlite_keypair_store.h"
@@ -80,7 +81,9 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  keypairs::KeypairService service(*store, cfg.quota_key_pairs);
+  keypairs::KeyPool key_pool(static_cast<std::size_t>(cfg.key_pool_size),
+                             thread_count(cfg.key_generation_threads));
+  keypairs::KeypairService service(*store, cfg.quota_key_pairs, &key_pool);
   auth::NoAuth2Authenticator authenticator;
   auth::DefaultKeypairPolicy policy;
   boost::asio::thread_pool blocking_pool(64);

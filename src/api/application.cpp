@@ -14,6 +14,7 @@
 #include "api/python_json.h"
 #include "api/responses.h"
 #include "api/versions.h"
+#include "store/keypair_store.h"
 
 namespace keypaird::api {
 
@@ -162,6 +163,23 @@ bool prefers_compute_media_type(std::optional<std::string_view> accept) {
     }
   }
   return compute_q > json_q;
+}
+
+// Starts `start(done)` and resumes the awaiting coroutine on its own executor with the value
+// `done` is called with, from whatever thread calls it. Not a coroutine, for the reason above.
+template <typename R, typename Start>
+auto await_callback(Start start) {
+  return asio::async_initiate<const asio::use_awaitable_t<>, void(R)>(
+      [](auto handler, Start begin) {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        begin([shared](R result) {
+          auto executor = asio::get_associated_executor(*shared);
+          asio::dispatch(executor, [shared, result = std::move(result)]() mutable {
+            std::move (*shared)(std::move(result));
+          });
+        });
+      },
+      asio::use_awaitable, std::move(start));
 }
 
 void add_version_headers(Response& response, const std::string& version) {
@@ -479,9 +497,7 @@ Response Application::list(Call& call) {
   auto result = service_.list(p.user_id, paginated ? p.query.marker : std::nullopt, limit);
   if (auto* error = std::get_if<keypairs::KeypairError>(&result)) return error_response(*error);
   auto& keypairs = std::get<std::vector<keypairs::Keypair>>(result);
-  json::array items;
-  for (const auto& k : keypairs) items.push_back(list_item_view(k, call.version));
-  json::object body{{"keypairs", std::move(items)}};
+  std::optional<std::string> next_href;
   if (paginated && limit && *limit > 0 && static_cast<std::size_t>(*limit) == keypairs.size()) {
     // As Nova builds it: the known parameters sorted by name (a repeated one keeps its first
     // place and its last value), then marker set to the last name shown.
@@ -508,9 +524,9 @@ Response Application::list(Call& call) {
     std::string href = call.base_url + "/v2.1/";
     if (call.project_in_path) href += *call.project_in_path + "/";
     href += "os-keypairs?" + query;
-    body["keypairs_links"] = json::array{json::object{{"href", href}, {"rel", "next"}}};
+    next_href = std::move(href);
   }
-  return json_response(200, body);
+  return json_response(200, list_view(keypairs, call.version, next_href));
 }
 
 Response Application::show(Call& call) {
@@ -528,11 +544,21 @@ asio::awaitable<Response> Application::remove(Call& call) {
   if (p.refusal) co_return std::move(*p.refusal);
   const std::string& user_id = p.user_id;
   const std::string& name = call.member_name;
-  auto result = co_await run_on(blocking_pool_,
-                                [this, &user_id, &name] { return service_.remove(user_id, name); });
+  store::StoreStatus status;
+  if (service_.writes_are_asynchronous()) {
+    status = co_await await_callback<store::StoreStatus>(
+        [this, &user_id, &name](auto done) { service_.write_remove(user_id, name, done); });
+  } else {
+    status = co_await run_on(blocking_pool_, [this, &user_id, &name] {
+      store::StoreStatus s = store::StoreStatus::unavailable;
+      service_.write_remove(user_id, name, [&s](store::StoreStatus r) { s = r; });
+      return s;
+    });
+  }
+  auto result = service_.finish_remove(status, user_id, name);
   if (auto* error = std::get_if<keypairs::KeypairError>(&result)) co_return error_response(*error);
-  unsigned status = call.version >= versions::kTypeAndCreatedStatus ? 204 : 202;
-  co_return empty_response(status, "application/json");
+  unsigned code = call.version >= versions::kTypeAndCreatedStatus ? 204 : 202;
+  co_return empty_response(code, "application/json");
 }
 
 asio::awaitable<Response> Application::create(Call& call) {
@@ -555,13 +581,19 @@ asio::awaitable<Response> Application::create(Call& call) {
   if (!policy_.allows(rule, call.context, user_id))
     co_return fault_response(403, policy_denied(rule));
 
-  keypairs::Result<keypairs::CreatedKeypair> result;
+  // Checks (and generation, on its own threads), then the durable write, then the answer.
+  keypairs::Result<keypairs::KeypairService::PreparedKeypair> prepared;
+  // No co_await inside a conditional expression: GCC 12 destroys its temporaries twice.
   if (request.public_key) {
-    result = co_await run_on(blocking_pool_, [this, &user_id, &request] {
-      return service_.import_key(user_id, request.name, request.type, *request.public_key);
-    });
+    if (service_.reads_block()) {
+      prepared = co_await run_on(blocking_pool_, [this, &user_id, &request] {
+        return service_.prepare_import(user_id, request.name, request.type, *request.public_key);
+      });
+    } else {
+      // A point read for the quota and a fingerprint: microseconds, no need to leave.
+      prepared = service_.prepare_import(user_id, request.name, request.type, *request.public_key);
+    }
   } else {
-    // No co_await inside a conditional expression: GCC 12 destroys its temporaries twice.
     std::optional<keypairs::KeypairError> quota_error;
     if (service_.reads_block()) {
       quota_error = co_await run_on(blocking_pool_,
@@ -570,10 +602,26 @@ asio::awaitable<Response> Application::create(Call& call) {
       quota_error = service_.check_quota(user_id);
     }
     if (quota_error) co_return error_response(*quota_error);
-    result = co_await run_on(generation_pool_, [this, &user_id, &request] {
-      return service_.generate(user_id, request.name, request.type);
+    prepared = co_await run_on(generation_pool_, [this, &user_id, &request] {
+      return service_.prepare_generate(user_id, request.name, request.type);
     });
   }
+  if (auto* error = std::get_if<keypairs::KeypairError>(&prepared))
+    co_return error_response(*error);
+  auto& ready = std::get<keypairs::KeypairService::PreparedKeypair>(prepared);
+  store::CreateOutcome outcome;
+  if (service_.writes_are_asynchronous()) {
+    outcome = co_await await_callback<store::CreateOutcome>(
+        [this, &ready](auto done) { service_.write_create(ready.row, done); });
+  } else {
+    outcome = co_await run_on(blocking_pool_, [this, &ready] {
+      store::CreateOutcome o;
+      service_.write_create(ready.row, [&o](store::CreateOutcome r) { o = std::move(r); });
+      return o;
+    });
+  }
+  auto result =
+      service_.finish_create(std::move(outcome), request.name, std::move(ready.private_key));
   if (auto* error = std::get_if<keypairs::KeypairError>(&result)) co_return error_response(*error);
   unsigned status = call.version >= versions::kTypeAndCreatedStatus ? 201 : 200;
   co_return json_response(status,

@@ -4,48 +4,117 @@
 
 namespace keypaird::api {
 
-namespace json = boost::json;
-
 namespace {
 
 bool shows_type(ApiVersion version) { return version >= versions::kTypeAndCreatedStatus; }
 
+void field(std::string& out, std::string_view name, std::string_view value) {
+  out += '"';
+  out += name;
+  out += "\": ";
+  append_json_string(out, value);
+  out += ", ";
+}
+
+// The fields every view starts with.
+void common_fields(std::string& out, const keypairs::Keypair& k, ApiVersion version) {
+  field(out, "name", k.name);
+  field(out, "public_key", k.public_key);
+  field(out, "fingerprint", k.fingerprint);
+  if (shows_type(version)) field(out, "type", k.type);
+}
+
+void close_object(std::string& out) {
+  out.resize(out.size() - 2);  // the last ", "
+  out += '}';
+}
+
 }  // namespace
 
-json::object list_item_view(const keypairs::Keypair& k, ApiVersion version) {
-  json::object o;
-  o["name"] = k.name;
-  o["public_key"] = k.public_key;
-  o["fingerprint"] = k.fingerprint;
-  if (shows_type(version)) o["type"] = k.type;
-  return json::object{{"keypair", std::move(o)}};
+void append_json_string(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  auto needs_escape = [](unsigned char u) {
+    return u < 0x20 || u == '"' || u == '\\' || u == 0x7F;
+  };
+  out += '"';
+  std::size_t run = 0;  // start of the current stretch that needs no escaping
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto u = static_cast<unsigned char>(text[i]);
+    if (!needs_escape(u)) continue;
+    out.append(text.data() + run, i - run);
+    run = i + 1;
+    switch (u) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += "\\u00";
+        out += kHex[u >> 4];
+        out += kHex[u & 0xF];
+    }
+  }
+  out.append(text.data() + run, text.size() - run);
+  out += '"';
 }
 
-json::object show_view(const keypairs::Keypair& k, ApiVersion version) {
-  json::object o;
-  o["name"] = k.name;
-  o["public_key"] = k.public_key;
-  o["fingerprint"] = k.fingerprint;
-  o["user_id"] = k.user_id;
-  o["created_at"] = k.created_at;
-  o["deleted"] = false;
-  o["deleted_at"] = nullptr;
-  o["id"] = k.id;
-  o["updated_at"] = nullptr;
-  if (shows_type(version)) o["type"] = k.type;
-  return json::object{{"keypair", std::move(o)}};
+std::string list_view(const std::vector<keypairs::Keypair>& keypairs, ApiVersion version,
+                      const std::optional<std::string>& next_href) {
+  std::string out;
+  out.reserve(32 + keypairs.size() * 256);
+  out += "{\"keypairs\": [";
+  for (std::size_t i = 0; i < keypairs.size(); ++i) {
+    if (i) out += ", ";
+    out += "{\"keypair\": {";
+    common_fields(out, keypairs[i], version);
+    close_object(out);
+    out += '}';
+  }
+  out += ']';
+  if (next_href) {
+    out += ", \"keypairs_links\": [{\"href\": ";
+    append_json_string(out, *next_href);
+    out += ", \"rel\": \"next\"}]";
+  }
+  out += '}';
+  return out;
 }
 
-json::object create_view(const keypairs::CreatedKeypair& created, ApiVersion version) {
+std::string show_view(const keypairs::Keypair& k, ApiVersion version) {
+  std::string out;
+  out.reserve(256 + k.public_key.size());
+  out += "{\"keypair\": {";
+  common_fields(out, k, version);
+  field(out, "user_id", k.user_id);
+  field(out, "created_at", k.created_at);
+  out += "\"deleted\": false, \"deleted_at\": null, \"id\": ";
+  out += std::to_string(k.id);
+  out += ", \"updated_at\": null}}";
+  return out;
+}
+
+std::string create_view(const keypairs::CreatedKeypair& created, ApiVersion version) {
   const keypairs::Keypair& k = created.keypair;
-  json::object o;
-  o["name"] = k.name;
-  o["public_key"] = k.public_key;
-  o["fingerprint"] = k.fingerprint;
-  o["user_id"] = k.user_id;
-  if (shows_type(version)) o["type"] = k.type;
-  if (created.private_key) o["private_key"] = *created.private_key;
-  return json::object{{"keypair", std::move(o)}};
+  std::string out;
+  out.reserve(256 + k.public_key.size() + (created.private_key ? created.private_key->size() : 0));
+  out += "{\"keypair\": {";
+  common_fields(out, k, version);
+  field(out, "user_id", k.user_id);
+  if (created.private_key) field(out, "private_key", *created.private_key);
+  close_object(out);
+  out += '}';
+  return out;
 }
 
 }  // namespace keypaird::api

@@ -1,15 +1,26 @@
-// The JSON a microversion shows for a keypair (Nova's views/keypairs.py field lists).
+// The JSON a microversion shows for keypairs (Nova's views/keypairs.py field lists), written
+// straight to text: these are the hot answers, and building a JSON tree first cost more than
+// the rest of a request.
 #pragma once
 
-#include <boost/json/object.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "api/microversion.h"
 #include "keypairs/keypair_service.h"
 
 namespace keypaird::api {
 
-boost::json::object list_item_view(const keypairs::Keypair& keypair, ApiVersion version);
-boost::json::object show_view(const keypairs::Keypair& keypair, ApiVersion version);
-boost::json::object create_view(const keypairs::CreatedKeypair& created, ApiVersion version);
+// Appends `text` as a JSON string literal (quotes included). Control characters are escaped;
+// other UTF-8 passes through as is.
+void append_json_string(std::string& out, std::string_view text);
+
+// {"keypairs": [{"keypair": {...}}, ...]} plus "keypairs_links" when `next_href` is given.
+std::string list_view(const std::vector<keypairs::Keypair>& keypairs, ApiVersion version,
+                      const std::optional<std::string>& next_href);
+std::string show_view(const keypairs::Keypair& keypair, ApiVersion version);
+std::string create_view(const keypairs::CreatedKeypair& created, ApiVersion version);
 
 }  // namespace keypaird::api

@@ -42,6 +42,13 @@ Response json_response(unsigned status, const boost::json::value& body) {
   return response;
 }
 
+Response json_response(unsigned status, std::string serialized_body) {
+  Response response{static_cast<bhttp::status>(status), 11};
+  response.set(bhttp::field::content_type, "application/json");
+  response.body() = std::move(serialized_body);
+  return response;
+}
+
 Response fault_response(unsigned status, const std::string& message) {
   Response response{static_cast<bhttp::status>(status), 11};
   response.set(bhttp::field::content_type, "application/json; charset=UTF-8");

@@ -17,6 +17,7 @@ using http::Response;
 const char* fault_name(unsigned status);
 
 Response json_response(unsigned status, const boost::json::value& body);
+Response json_response(unsigned status, std::string serialized_body);
 // {"<fault name>": {"code": status, "message": message}}
 Response fault_response(unsigned status, const std::string& message);
 Response plain_not_found();                     // webob's text 404, outside any handler

@@ -152,6 +152,9 @@ bool apply(const Entries& entries, Config& c, LoadResult& result) {
     } else if (key == "wsgi.client_socket_timeout") {
       if (!parse_int(value, n) || n < 1) return bad(key, value, "expected a positive integer");
       c.client_socket_timeout = static_cast<int>(n);
+    } else if (key == "keypaird.key_pool_size") {
+      if (!parse_int(value, n) || n < 0 || n > 4096) return bad(key, value, "expected 0-4096");
+      c.key_pool_size = static_cast<int>(n);
     } else if (key == "keypaird.key_generation_threads") {
       if (!parse_int(value, n) || n < 0 || n > 64) return bad(key, value, "expected 0-64");
       c.key_generation_threads = static_cast<int>(n);

@@ -33,6 +33,7 @@ struct Config {
   int client_socket_timeout = 60;              // idle keep-alive timeout, seconds
   // [keypaird]
   int key_generation_threads = 0;  // 0 = one per core
+  int key_pool_size = 16;  // RSA keys made ahead of time; 0 = no pool
 
   std::string effective_database_connection() const;
   // True when the connection URL names PostgreSQL; then postgres_url() is what libpq accepts.

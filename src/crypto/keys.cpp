@@ -82,7 +82,7 @@ bool append_ssh_mpint(std::string& out, const BIGNUM* value) {
   return true;
 }
 
-openssl::Pkey generate_rsa_key() {
+openssl::Pkey new_rsa_key() {
   const openssl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
   const openssl::Bignum exponent(BN_new());
   if (!ctx || !exponent || !BN_set_word(exponent.get(), RSA_F4) ||
@@ -257,9 +257,23 @@ FingerprintResult x509_certificate_fingerprint(std::string_view pem) {
   return fingerprint(EVP_sha1(), *found.der);
 }
 
-GeneratedKeypair generate_ssh_keypair() {
+RsaKey& RsaKey::operator=(RsaKey&& other) noexcept {
+  if (this != &other) {
+    EVP_PKEY_free(key_);
+    key_ = std::exchange(other.key_, nullptr);
+  }
+  return *this;
+}
+
+RsaKey::~RsaKey() { EVP_PKEY_free(key_); }
+
+RsaKey generate_rsa_key() {
   const OpenSslErrorScope errors;
-  const openssl::Pkey key = generate_rsa_key();
+  return RsaKey(new_rsa_key().release());
+}
+
+GeneratedKeypair ssh_keypair_from(const RsaKey& key) {
+  const OpenSslErrorScope errors;
   if (!key) throw std::runtime_error("RSA key generation failed");
   auto private_key = pkcs1_private_key_pem(key.get());
   const auto blob = openssh_rsa_blob(key.get());
@@ -273,9 +287,8 @@ GeneratedKeypair generate_ssh_keypair() {
   return keypair;
 }
 
-std::optional<GeneratedKeypair> generate_x509_keypair(std::string_view user_id) {
+std::optional<GeneratedKeypair> x509_keypair_from(const RsaKey& key, std::string_view user_id) {
   const OpenSslErrorScope errors;
-  const openssl::Pkey key = generate_rsa_key();
   if (!key) return std::nullopt;
   const openssl::X509Cert cert = self_signed_certificate(key.get(), user_id);
   if (!cert) return std::nullopt;
@@ -289,6 +302,12 @@ std::optional<GeneratedKeypair> generate_x509_keypair(std::string_view user_id) 
   keypair.public_key = std::move(*pem);
   keypair.fingerprint = std::move(*fp.fingerprint);
   return keypair;
+}
+
+GeneratedKeypair generate_ssh_keypair() { return ssh_keypair_from(generate_rsa_key()); }
+
+std::optional<GeneratedKeypair> generate_x509_keypair(std::string_view user_id) {
+  return x509_keypair_from(generate_rsa_key(), user_id);
 }
 
 }  // namespace keypaird::crypto

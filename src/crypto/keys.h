@@ -5,6 +5,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+
+struct evp_pkey_st;
 
 namespace keypaird::crypto {
 
@@ -33,6 +36,33 @@ struct GeneratedKeypair {
   std::string public_key;
   std::string fingerprint;
 };
+
+// An RSA-2048 private key made ahead of time: the slow part of generating a keypair (tens of
+// milliseconds), so a pool can make these in the background. Move-only; the key is freed with
+// it. Each one is used for exactly one keypair.
+class RsaKey {
+ public:
+  RsaKey() = default;
+  explicit RsaKey(evp_pkey_st* key) : key_(key) {}
+  RsaKey(RsaKey&& other) noexcept : key_(std::exchange(other.key_, nullptr)) {}
+  RsaKey& operator=(RsaKey&& other) noexcept;
+  RsaKey(const RsaKey&) = delete;
+  RsaKey& operator=(const RsaKey&) = delete;
+  ~RsaKey();
+  explicit operator bool() const { return key_ != nullptr; }
+  evp_pkey_st* get() const { return key_; }
+
+ private:
+  evp_pkey_st* key_ = nullptr;
+};
+
+// RSA-2048 with e = 65537; empty when OpenSSL fails.
+RsaKey generate_rsa_key();
+
+// The keypair Nova returns for a generated ssh key, made from `key` (below).
+GeneratedKeypair ssh_keypair_from(const RsaKey& key);
+// The x509 keypair Nova returns, made from `key` (below); nullopt where openssl fails.
+std::optional<GeneratedKeypair> x509_keypair_from(const RsaKey& key, std::string_view user_id);
 
 // RSA-2048 (e = 65537): PKCS#1 PEM private key ("-----BEGIN RSA PRIVATE KEY-----", 64-column
 // lines, trailing newline) and "ssh-rsa <base64> Generated-by-Nova" (no trailing newline) with

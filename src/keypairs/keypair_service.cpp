@@ -71,9 +71,9 @@ std::optional<KeypairError> KeypairService::check_quota(const std::string& user_
   return std::nullopt;
 }
 
-Result<CreatedKeypair> KeypairService::import_key(const std::string& user_id,
-                                                  const std::string& name, const std::string& type,
-                                                  const std::string& public_key) {
+Result<KeypairService::PreparedKeypair> KeypairService::prepare_import(
+    const std::string& user_id, const std::string& name, const std::string& type,
+    const std::string& public_key) {
   if (auto error = check_quota(user_id)) return *error;
   crypto::FingerprintResult fp = type == "x509" ? crypto::x509_certificate_fingerprint(public_key)
                                                 : crypto::ssh_public_key_fingerprint(public_key);
@@ -85,52 +85,54 @@ Result<CreatedKeypair> KeypairService::import_key(const std::string& user_id,
                               : "Keypair data is invalid: failed to generate fingerprint";
     return KeypairError{KeypairErrorKind::invalid_key, message};
   }
-  Keypair keypair;
-  keypair.user_id = user_id;
-  keypair.name = name;
-  keypair.type = type;
-  keypair.public_key = public_key;
-  keypair.fingerprint = *fp.fingerprint;
-  return insert(std::move(keypair), std::nullopt);
+  PreparedKeypair prepared;
+  prepared.row.user_id = user_id;
+  prepared.row.name = name;
+  prepared.row.type = type;
+  prepared.row.public_key = public_key;
+  prepared.row.fingerprint = std::move(*fp.fingerprint);
+  return prepared;
 }
 
-Result<CreatedKeypair> KeypairService::generate(const std::string& user_id, const std::string& name,
-                                                const std::string& type) {
+Result<KeypairService::PreparedKeypair> KeypairService::prepare_generate(const std::string& user_id,
+                                                                         const std::string& name,
+                                                                         const std::string& type) {
   if (auto error = check_quota(user_id)) return *error;
+  std::optional<crypto::RsaKey> pooled = pool_ ? pool_->take() : std::nullopt;
+  crypto::RsaKey key = pooled ? std::move(*pooled) : crypto::generate_rsa_key();
   crypto::GeneratedKeypair generated;
   if (type == "x509") {
-    auto made = crypto::generate_x509_keypair(user_id);
+    auto made = crypto::x509_keypair_from(key, user_id);
     if (!made)
       return KeypairError{KeypairErrorKind::generation_failed,
                           "Failed to generate an X509 certificate for this user id."};
     generated = std::move(*made);
   } else {
-    generated = crypto::generate_ssh_keypair();
+    generated = crypto::ssh_keypair_from(key);
   }
-  Keypair keypair;
-  keypair.user_id = user_id;
-  keypair.name = name;
-  keypair.type = type;
-  keypair.public_key = std::move(generated.public_key);
-  keypair.fingerprint = std::move(generated.fingerprint);
-  return insert(std::move(keypair), std::move(generated.private_key));
+  PreparedKeypair prepared;
+  prepared.row.user_id = user_id;
+  prepared.row.name = name;
+  prepared.row.type = type;
+  prepared.row.public_key = std::move(generated.public_key);
+  prepared.row.fingerprint = std::move(generated.fingerprint);
+  prepared.private_key = std::move(generated.private_key);
+  return prepared;
 }
 
-Result<CreatedKeypair> KeypairService::insert(Keypair keypair,
-                                              std::optional<std::string> private_key) {
-  store::StoredKeypair row;
-  row.user_id = keypair.user_id;
-  row.name = keypair.name;
-  row.fingerprint = keypair.fingerprint;
-  row.public_key = keypair.public_key;
-  row.type = keypair.type;
-  auto outcome = store_.create(row, quota_);
+void KeypairService::write_create(const store::StoredKeypair& row,
+                                  store::KeypairStore::CreateDone done) {
+  store_.create_async(row, quota_, std::move(done));
+}
+
+Result<CreatedKeypair> KeypairService::finish_create(store::CreateOutcome outcome,
+                                                     const std::string& name,
+                                                     std::optional<std::string> private_key) {
   switch (outcome.status) {
     case store::StoreStatus::ok:
       return CreatedKeypair{from_stored(std::move(outcome.keypair)), std::move(private_key)};
     case store::StoreStatus::duplicate:
-      return KeypairError{KeypairErrorKind::duplicate,
-                          "Key pair '" + keypair.name + "' already exists."};
+      return KeypairError{KeypairErrorKind::duplicate, "Key pair '" + name + "' already exists."};
     case store::StoreStatus::quota_exceeded:
       return quota_exceeded();
     default:
@@ -138,8 +140,14 @@ Result<CreatedKeypair> KeypairService::insert(Keypair keypair,
   }
 }
 
-Result<Empty> KeypairService::remove(const std::string& user_id, const std::string& name) {
-  switch (store_.remove(user_id, name)) {
+void KeypairService::write_remove(const std::string& user_id, const std::string& name,
+                                  store::KeypairStore::RemoveDone done) {
+  store_.remove_async(user_id, name, std::move(done));
+}
+
+Result<Empty> KeypairService::finish_remove(store::StoreStatus status, const std::string& user_id,
+                                            const std::string& name) {
+  switch (status) {
     case store::StoreStatus::ok:
       return Empty{};
     case store::StoreStatus::not_found:
@@ -147,6 +155,27 @@ Result<Empty> KeypairService::remove(const std::string& user_id, const std::stri
     default:
       return unavailable();
   }
+}
+
+Result<CreatedKeypair> KeypairService::import_key(const std::string& user_id,
+                                                  const std::string& name, const std::string& type,
+                                                  const std::string& public_key) {
+  auto prepared = prepare_import(user_id, name, type, public_key);
+  if (auto* error = std::get_if<KeypairError>(&prepared)) return *error;
+  auto& p = std::get<PreparedKeypair>(prepared);
+  return finish_create(store_.create(p.row, quota_), name, std::nullopt);
+}
+
+Result<CreatedKeypair> KeypairService::generate(const std::string& user_id, const std::string& name,
+                                                const std::string& type) {
+  auto prepared = prepare_generate(user_id, name, type);
+  if (auto* error = std::get_if<KeypairError>(&prepared)) return *error;
+  auto& p = std::get<PreparedKeypair>(prepared);
+  return finish_create(store_.create(p.row, quota_), name, std::move(p.private_key));
+}
+
+Result<Empty> KeypairService::remove(const std::string& user_id, const std::string& name) {
+  return finish_remove(store_.remove(user_id, name), user_id, name);
 }
 
 }  // namespace keypaird::keypairs

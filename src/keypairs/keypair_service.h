@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "keypairs/key_pool.h"
 #include "store/keypair_store.h"
 
 namespace keypaird::keypairs {
@@ -51,8 +52,9 @@ struct Empty {};
 // Thread-safe; every method may block on the store, and generate() on key generation too.
 class KeypairService {
  public:
-  KeypairService(store::KeypairStore& store, std::int64_t quota_key_pairs)
-      : store_(store), quota_(quota_key_pairs) {}
+  // `pool` (optional) supplies RSA keys made ahead of time for generate().
+  KeypairService(store::KeypairStore& store, std::int64_t quota_key_pairs, KeyPool* pool = nullptr)
+      : store_(store), quota_(quota_key_pairs), pool_(pool) {}
 
   Result<Keypair> get(const std::string& user_id, const std::string& name);
   // `marker`: start strictly after that name (which must exist); `limit`: at most that many.
@@ -73,11 +75,32 @@ class KeypairService {
   // Only the quota check (Nova runs it before anything else in create).
   std::optional<KeypairError> check_quota(const std::string& user_id);
 
- private:
-  Result<CreatedKeypair> insert(Keypair keypair, std::optional<std::string> private_key);
+  // The same creates and deletes in two halves, so that the write itself can be awaited
+  // without holding a thread: prepare_* runs the checks (and the generation) and returns the
+  // row to store; write_* hands it to the store, whose answer finish_* turns into the result.
+  struct PreparedKeypair {
+    store::StoredKeypair row;
+    std::optional<std::string> private_key;
+  };
+  Result<PreparedKeypair> prepare_import(const std::string& user_id, const std::string& name,
+                                         const std::string& type, const std::string& public_key);
+  // Slow: generation (unless the key pool has a key ready).
+  Result<PreparedKeypair> prepare_generate(const std::string& user_id, const std::string& name,
+                                           const std::string& type);
+  void write_create(const store::StoredKeypair& row, store::KeypairStore::CreateDone done);
+  Result<CreatedKeypair> finish_create(store::CreateOutcome outcome, const std::string& name,
+                                       std::optional<std::string> private_key);
+  void write_remove(const std::string& user_id, const std::string& name,
+                    store::KeypairStore::RemoveDone done);
+  Result<Empty> finish_remove(store::StoreStatus status, const std::string& user_id,
+                              const std::string& name);
+  // Whether write_create/write_remove return at once (else they block until durable).
+  bool writes_are_asynchronous() const { return store_.writes_are_asynchronous(); }
 
+ private:
   store::KeypairStore& store_;
   std::int64_t quota_;
+  KeyPool* pool_;
 };
 
 }  // namespace keypaird::keypairs

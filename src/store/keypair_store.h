@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -60,6 +61,21 @@ class KeypairStore {
 
   // Deletes one keypair; not_found when absent. Once this returns ok the deletion is durable.
   virtual StoreStatus remove(const std::string& user_id, const std::string& name) = 0;
+
+  // The same writes, reporting through a callback. A store that queues its writes (SQLite's
+  // group commit) returns at once and calls `done` from its own thread once the write is
+  // durable or has failed; `done` must then be quick (hand the result on, nothing more). The
+  // defaults below do the synchronous write and call `done` on the caller's thread.
+  using CreateDone = std::function<void(CreateOutcome)>;
+  using RemoveDone = std::function<void(StoreStatus)>;
+  virtual void create_async(const StoredKeypair& keypair, std::int64_t quota, CreateDone done) {
+    done(create(keypair, quota));
+  }
+  virtual void remove_async(const std::string& user_id, const std::string& name, RemoveDone done) {
+    done(remove(user_id, name));
+  }
+  // True when create_async and remove_async never block their caller.
+  virtual bool writes_are_asynchronous() const { return false; }
 };
 
 // "YYYY-MM-DDThh:mm:ss.ffffff" for now, in UTC, as Nova shows created_at.

@@ -259,25 +259,35 @@ StoreStatus SqliteKeypairStore::count(const std::string& user_id, std::int64_t& 
 }
 
 CreateOutcome SqliteKeypairStore::create(const StoredKeypair& keypair, std::int64_t quota) {
-  CreateOp op{keypair, quota, {}};
-  auto result = op.done.get_future();
-  {
-    std::lock_guard lock(queue_mutex_);
-    queue_.emplace_back(std::move(op));
-  }
-  queue_ready_.notify_one();
-  return result.get();
+  std::promise<CreateOutcome> result;
+  auto future = result.get_future();
+  create_async(keypair, quota, [&result](CreateOutcome outcome) { result.set_value(outcome); });
+  return future.get();
 }
 
 StoreStatus SqliteKeypairStore::remove(const std::string& user_id, const std::string& name) {
-  RemoveOp op{user_id, name, {}};
-  auto result = op.done.get_future();
+  std::promise<StoreStatus> result;
+  auto future = result.get_future();
+  remove_async(user_id, name, [&result](StoreStatus status) { result.set_value(status); });
+  return future.get();
+}
+
+void SqliteKeypairStore::create_async(const StoredKeypair& keypair, std::int64_t quota,
+                                      CreateDone done) {
+  enqueue(CreateOp{keypair, quota, std::move(done)});
+}
+
+void SqliteKeypairStore::remove_async(const std::string& user_id, const std::string& name,
+                                      RemoveDone done) {
+  enqueue(RemoveOp{user_id, name, std::move(done)});
+}
+
+void SqliteKeypairStore::enqueue(WriteOp op) {
   {
     std::lock_guard lock(queue_mutex_);
     queue_.emplace_back(std::move(op));
   }
   queue_ready_.notify_one();
-  return result.get();
 }
 
 void SqliteKeypairStore::writer_loop() {
@@ -346,11 +356,11 @@ void SqliteKeypairStore::writer_loop() {
     std::size_t next_create = 0, next_remove = 0;
     for (auto& op : batch) {
       if (auto* create = std::get_if<CreateOp>(&op)) {
-        create->done.set_value(committed ? std::move(create_outcomes[next_create++])
-                                         : CreateOutcome{StoreStatus::unavailable, {}});
+        create->done(committed ? std::move(create_outcomes[next_create++])
+                               : CreateOutcome{StoreStatus::unavailable, {}});
       } else {
-        std::get<RemoveOp>(op).done.set_value(committed ? remove_outcomes[next_remove++]
-                                                        : StoreStatus::unavailable);
+        std::get<RemoveOp>(op).done(committed ? remove_outcomes[next_remove++]
+                                              : StoreStatus::unavailable);
       }
     }
   }

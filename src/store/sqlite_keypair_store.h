@@ -39,6 +39,9 @@ class SqliteKeypairStore final : public KeypairStore {
   StoreStatus count(const std::string& user_id, std::int64_t& out) override;
   CreateOutcome create(const StoredKeypair& keypair, std::int64_t quota) override;
   StoreStatus remove(const std::string& user_id, const std::string& name) override;
+  void create_async(const StoredKeypair& keypair, std::int64_t quota, CreateDone done) override;
+  void remove_async(const std::string& user_id, const std::string& name, RemoveDone done) override;
+  bool writes_are_asynchronous() const override { return true; }
 
   // The schema version this build writes.
   static constexpr int kSchemaVersion = 1;
@@ -47,16 +50,17 @@ class SqliteKeypairStore final : public KeypairStore {
   struct CreateOp {
     StoredKeypair keypair;
     std::int64_t quota;
-    std::promise<CreateOutcome> done;
+    CreateDone done;
   };
   struct RemoveOp {
     std::string user_id;
     std::string name;
-    std::promise<StoreStatus> done;
+    RemoveDone done;
   };
   using WriteOp = std::variant<CreateOp, RemoveOp>;
 
   SqliteConnection& reader();
+  void enqueue(WriteOp op);
   void writer_loop();
 
   std::string path_;

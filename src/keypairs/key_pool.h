@@ -1,0 +1,47 @@
+// A bounded pool of RSA keys made ahead of time by background threads, so that a burst of
+// "generate a keypair" requests does not wait for RSA key generation. Keys live only in this
+// process's memory and each is handed out exactly once. Thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "crypto/keys.h"
+
+namespace keypaird::keypairs {
+
+class KeyPool {
+ public:
+  // `capacity` keys at most; `threads` background generators (0 = none: take() always fails).
+  // `on_size_change` (optional) is told the pool's size whenever it changes, e.g. for metrics.
+  KeyPool(std::size_t capacity, int threads,
+          std::function<void(std::size_t)> on_size_change = nullptr);
+  ~KeyPool();  // stops the generators; keys still pooled are freed
+
+  KeyPool(const KeyPool&) = delete;
+  KeyPool& operator=(const KeyPool&) = delete;
+
+  // A pooled key, or nullopt when the pool is empty (the caller then generates one itself).
+  std::optional<crypto::RsaKey> take();
+  std::size_t size() const;
+  std::size_t capacity() const { return capacity_; }
+
+ private:
+  void refill();
+
+  const std::size_t capacity_;
+  std::function<void(std::size_t)> on_size_change_;
+  mutable std::mutex mutex_;
+  std::condition_variable wanted_;
+  std::deque<crypto::RsaKey> keys_;  // guarded by mutex_
+  bool stopping_ = false;            // guarded by mutex_
+  std::vector<std::thread> generators_;
+};
+
+}  // namespace keypaird::keypairs

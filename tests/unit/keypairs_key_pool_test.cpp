@@ -1,0 +1,47 @@
+// KeyPool: fills itself in the background up to its capacity, hands each key out once.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include "keypairs/key_pool.h"
+
+using keypaird::keypairs::KeyPool;
+
+namespace {
+
+bool wait_for_size(const KeyPool& pool, std::size_t size) {
+  for (int i = 0; i < 3000 && pool.size() < size; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return pool.size() >= size;
+}
+
+}  // namespace
+
+TEST(KeyPool, FillsToCapacityAndHandsOutDistinctKeysOnce) {
+  std::atomic<std::size_t> reported{0};
+  KeyPool pool(3, 2, [&reported](std::size_t n) { reported = n; });
+  ASSERT_TRUE(wait_for_size(pool, 3));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(pool.size(), 3u);  // never past its capacity
+  EXPECT_EQ(reported.load(), 3u);
+  std::set<const void*> seen;
+  for (int i = 0; i < 3; ++i) {
+    auto key = pool.take();
+    ASSERT_TRUE(key);
+    ASSERT_TRUE(*key);
+    EXPECT_TRUE(seen.insert(key->get()).second);
+    auto keypair = keypaird::crypto::ssh_keypair_from(*key);
+    EXPECT_EQ(keypair.private_key.rfind("-----BEGIN RSA PRIVATE KEY-----", 0), 0u);
+  }
+  ASSERT_TRUE(wait_for_size(pool, 1));  // taking wakes the generators
+}
+
+TEST(KeyPool, EmptyPoolSaysSoWithoutBlocking) {
+  KeyPool pool(0, 2);
+  EXPECT_FALSE(pool.take());
+  KeyPool no_threads(4, 0);
+  EXPECT_FALSE(no_threads.take());
+}
