@@ -59,7 +59,7 @@ bool parse_options(Command& command, const std::vector<std::string>& args, po::v
   command.options.add_options()("help,h", "print this help and exit");
   try {
     po::store(po::command_line_parser(args).options(command.options).run(), vm);
-    po::notify(vm);
+    if (!vm.count("help")) po::notify(vm);  // --help wins over missing required options
   } catch (const po::error& e) {
     std::fprintf(stderr, "keypaird-manage %s: %s\n", command.name.c_str(), e.what());
     exit_code = 2;

@@ -86,8 +86,6 @@ bool RowImporter::flush() {
     report_.error = "the keypair store is unavailable";
     return false;
   }
-  std::vector<store::StoredKeypair> renumber;
-  std::vector<std::string> renumber_where;
   for (std::size_t i = 0; i < rows_.size(); ++i) {
     const auto& row = rows_[i];
     if (outcomes[i] == store::StoreStatus::ok) {
@@ -110,9 +108,9 @@ bool RowImporter::flush() {
       }
     } else if (found == store::StoreStatus::not_found) {
       if (renumber_) {
-        renumber.push_back(row);
-        renumber.back().id = 0;
-        renumber_where.push_back(where_[i]);
+        renumber_rows_.push_back(row);
+        renumber_rows_.back().id = 0;
+        renumber_where_.push_back(where_[i]);
       } else {
         report_.skipped.push_back(
             {where_[i], "id " + std::to_string(row.id) + " belongs to another keypair"});
@@ -125,22 +123,30 @@ bool RowImporter::flush() {
   }
   rows_.clear();
   where_.clear();
-  if (!renumber.empty()) {
-    if (store_.restore(renumber, outcomes) != store::StoreStatus::ok) {
-      report_.failed = true;
-      report_.error = "the keypair store is unavailable";
-      return false;
-    }
-    for (std::size_t i = 0; i < renumber.size(); ++i) {
-      if (outcomes[i] == store::StoreStatus::ok) {
-        ++report_.imported;
-        ++report_.renumbered;
-      } else {
-        // Taken between the two batches: someone created it meanwhile.
-        report_.skipped.push_back({renumber_where[i], "created by someone else during import"});
-      }
+  return true;
+}
+
+bool RowImporter::finish() {
+  if (!flush()) return false;
+  if (renumber_rows_.empty()) return true;
+  std::vector<store::StoreStatus> outcomes;
+  if (store_.restore(renumber_rows_, outcomes) != store::StoreStatus::ok ||
+      outcomes.size() != renumber_rows_.size()) {
+    report_.failed = true;
+    report_.error = "the keypair store is unavailable";
+    return false;
+  }
+  for (std::size_t i = 0; i < renumber_rows_.size(); ++i) {
+    if (outcomes[i] == store::StoreStatus::ok) {
+      ++report_.imported;
+      ++report_.renumbered;
+    } else {
+      // The name was free a moment ago: someone created it during the import.
+      report_.skipped.push_back({renumber_where_[i], "created by someone else during import"});
     }
   }
+  renumber_rows_.clear();
+  renumber_where_.clear();
   return true;
 }
 
@@ -187,7 +193,7 @@ ImportReport import_keypairs(store::KeypairStore& store, std::istream& in, Progr
     }
     if (progress) progress->update(report.read);
   }
-  importer.flush();
+  importer.finish();
   return report;
 }
 

@@ -41,14 +41,17 @@ struct ImportReport {
 
 // Puts rows into the store in batches as given. A row whose (user_id, name) is taken is
 // already_present when identical, else skipped; a row whose id alone is taken goes in with a
-// new id when `renumber_on_id_conflict`, else is skipped. `where` names each row for reports.
+// new id when `renumber_on_id_conflict`, else is skipped. Renumbered rows go in last, in
+// finish(), so that their new ids never take the ids of rows still to come. `where` names each
+// row for reports.
 class RowImporter {
  public:
   RowImporter(store::KeypairStore& store, bool renumber_on_id_conflict, ImportReport& report)
       : store_(store), renumber_(renumber_on_id_conflict), report_(report) {}
   // Queues a row; writes a batch when enough are queued. False once the store failed.
   bool add(store::StoredKeypair row, std::string where);
-  bool flush();
+  // Writes what is queued, then the renumbered rows. Call once, at the end.
+  bool finish();
 
   static constexpr std::size_t kBatchSize = 500;
 
@@ -58,6 +61,10 @@ class RowImporter {
   ImportReport& report_;
   std::vector<store::StoredKeypair> rows_;
   std::vector<std::string> where_;
+  std::vector<store::StoredKeypair> renumber_rows_;
+  std::vector<std::string> renumber_where_;
+
+  bool flush();
 };
 
 // Writes every keypair in id order. Returns false (and sets `error`) when the store fails.

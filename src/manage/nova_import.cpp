@@ -186,7 +186,7 @@ ImportReport import_from_nova(NovaKeypairSource& source, store::KeypairStore& st
     after = rows.back().id;
     if (progress) progress->update(report.read);
   }
-  importer.flush();
+  importer.finish();
   return report;
 }
 
