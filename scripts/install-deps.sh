@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
-  libssl-dev libsqlite3-dev sqlite3 libpq-dev libspdlog-dev libfmt-dev
+  libssl-dev libsqlite3-dev sqlite3 libpq-dev libspdlog-dev libfmt-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev
   python3 openssl
   postgresql nginx-light  # servers the PostgreSQL tests start for themselves

@@ -1,11 +1,9 @@
 // keypaird: reads its configuration, builds the layers bottom-up (store, service, auth, API,
-// HTTP server) and serves until SIGTERM or SIGINT.
-#include <spdlog/sinks/stdout_sinks.h>
+// HTTP server) and serves until SIGTERM or SIGINT; SIGHUP reopens the log file.
 #include <spdlog/spdlog.h>
 
 #include <boost/asio.hpp>
 #include <cstdio>
-#include <filesystem>
 #include <thread>
 
 #include "api/application.h"
@@ -15,8 +13,10 @@
 #include "http/server.h"
 #include "keypairs/key_pool.h"
 #include "keypairs/keypair_service.h"
-#include "store/postgres_keypair_store.h"
-#include "store/sqlite_keypair_store.h"
+#include "observability/logging.h"
+#include "observability/metrics.h"
+#include "store/instrumented_keypair_store.h"
+#include "store/store_factory.h"
 
 using namespace keypaird;
 
@@ -27,25 +27,18 @@ int thread_count(int configured) {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-// The store the connection URL names, with its schema brought up to date. Throws on failure.
-std::unique_ptr<store::KeypairStore> open_store(const config::Config& cfg) {
-  if (cfg.uses_postgres()) {
-    store::PostgresOptions options;
-    options.url = cfg.postgres_url();
-    options.pool_size = cfg.database_max_pool_size;
-    options.timeout = std::chrono::milliseconds(cfg.database_timeout_ms);
-    auto postgres = std::make_unique<store::PostgresKeypairStore>(options);
-    spdlog::info("store: {} (pool {}, timeout {} ms)", store::redact_database_url(options.url),
-                 options.pool_size, cfg.database_timeout_ms);
-    return postgres;
-  }
-  std::string path = cfg.effective_database_connection().substr(std::string("sqlite:///").size());
-  // As in SQLAlchemy URLs: sqlite:///relative/path and sqlite:////absolute/path.
-  auto parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent);
-  auto sqlite = std::make_unique<store::SqliteKeypairStore>(path);
-  spdlog::info("store: sqlite {}", path);
-  return sqlite;
+// Reopens the log file on every SIGHUP (logrotate's postrotate), re-arming itself.
+void reopen_logs_on_sighup(boost::asio::signal_set& hangup, observability::LogOutput& log) {
+  hangup.async_wait([&hangup, &log](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    std::string error;
+    if (log.reopen(error)) {
+      spdlog::info("SIGHUP: log file reopened");
+    } else {
+      spdlog::error("SIGHUP: {}", error);
+    }
+    reopen_logs_on_sighup(hangup, log);
+  });
 }
 
 }  // namespace
@@ -65,25 +58,38 @@ int main(int argc, char** argv) {
     return 2;
   }
   const config::Config& cfg = *loaded.config;
-  spdlog::set_default_logger(spdlog::stderr_logger_mt("keypaird"));  // logs go to stderr
-  spdlog::set_level(spdlog::level::from_str(cfg.log_level == "warning" ? "warn" : cfg.log_level));
-  for (const auto& warning : loaded.warnings) spdlog::warn("config: {}", warning);
-
-  std::unique_ptr<store::KeypairStore> store;
-  try {
-    store = open_store(cfg);
-  } catch (const std::exception& e) {
-    spdlog::error("cannot open the keypair store: {}", e.what());
+  std::string log_error;
+  auto log =
+      observability::LogOutput::install({cfg.log_level, cfg.log_json, cfg.log_file}, log_error);
+  if (!log) {
+    std::fprintf(stderr, "keypaird: %s\n", log_error.c_str());
     return 1;
   }
+  for (const auto& warning : loaded.warnings) spdlog::warn("config: {}", warning);
+
+  std::string store_error;
+  store::StoreOptions store_options;
+  store_options.pool_size = cfg.database_max_pool_size;
+  store_options.timeout = std::chrono::milliseconds(cfg.database_timeout_ms);
+  auto raw_store =
+      store::open_keypair_store(cfg.effective_database_connection(), store_error, store_options);
+  if (!raw_store) {
+    spdlog::error("cannot open the keypair store: {}", store_error);
+    return 1;
+  }
+  spdlog::info("store: {}", store::describe_keypair_store(cfg.effective_database_connection()));
   if (loaded.db_sync_requested) {
     spdlog::info("database schema is up to date");
     return 0;
   }
+  observability::Metrics metrics;
+  store::InstrumentedKeypairStore store(*raw_store, metrics);
+  api::HealthCheck health(store, cfg.healthcheck_disable_by_file_path);
 
   keypairs::KeyPool key_pool(static_cast<std::size_t>(cfg.key_pool_size),
-                             thread_count(cfg.key_generation_threads));
-  keypairs::KeypairService service(*store, cfg.quota_key_pairs, &key_pool);
+                             thread_count(cfg.key_generation_threads),
+                             [&metrics](std::size_t n) { metrics.set_key_pool_size(n); });
+  keypairs::KeypairService service(store, cfg.quota_key_pairs, &key_pool);
   auth::NoAuth2Authenticator authenticator;
   auth::DefaultKeypairPolicy policy;
   boost::asio::thread_pool blocking_pool(64);
@@ -94,8 +100,14 @@ int main(int argc, char** argv) {
   settings.max_version = {cfg.max_microversion_major, cfg.max_microversion_minor};
   settings.max_limit = cfg.max_limit;
   settings.max_request_body_size = cfg.max_request_body_size;
+  api::OperationsHooks operations;
+  operations.metrics = &metrics;
+  operations.log = log.get();
+  operations.health = &health;
+  operations.metrics_token = cfg.metrics_token;
   api::Application application(settings, authenticator, policy, service, blocking_pool,
-                               generation_pool);
+                               generation_pool, operations);
+  api::OperationsEndpoint operations_endpoint(metrics, &health);
 
   boost::asio::io_context io;
   http::ServerLimits limits;
@@ -109,17 +121,36 @@ int main(int argc, char** argv) {
     spdlog::error("cannot listen on {}:{}: {}", cfg.listen_host, cfg.listen_port, e.what());
     return 1;
   }
+  std::unique_ptr<http::HttpServer> metrics_server;
+  if (!cfg.metrics_listen_host.empty()) {
+    try {
+      metrics_server = std::make_unique<http::HttpServer>(
+          io, cfg.metrics_listen_host, cfg.metrics_listen_port, limits, operations_endpoint);
+    } catch (const std::exception& e) {
+      spdlog::error("cannot listen for metrics on {}:{}: {}", cfg.metrics_listen_host,
+                    cfg.metrics_listen_port, e.what());
+      return 1;
+    }
+  }
   server->start();
   spdlog::info("keypaird {} listening on http://{}:{} (auth {}, max microversion {}.{})",
                KEYPAIRD_VERSION, cfg.listen_host, server->port(), cfg.auth_strategy,
                cfg.max_microversion_major, cfg.max_microversion_minor);
+  if (metrics_server) {
+    metrics_server->start();
+    spdlog::info("metrics and healthcheck on http://{}:{}/metrics", cfg.metrics_listen_host,
+                 metrics_server->port());
+  }
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {
     spdlog::info("signal {}: shutting down", signal);
     server->stop();
+    if (metrics_server) metrics_server->stop();
     io.stop();
   });
+  boost::asio::signal_set hangup(io, SIGHUP);
+  reopen_logs_on_sighup(hangup, *log);
 
   int threads = thread_count(cfg.workers);
   std::vector<std::thread> workers;

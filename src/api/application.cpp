@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <boost/url.hpp>
+#include <chrono>
 #include <random>
 
 #include "api/keypair_schema.h"
@@ -202,6 +203,7 @@ struct Application::Call {
   auth::RequestContext context;
   ApiVersion version;
   bool legacy_v2 = false;
+  observability::RequestLog log;  // filled along the pipeline for the access log and metrics
 
   std::optional<std::string_view> header(std::string_view name) const {
     auto it = message.find(name);
@@ -212,43 +214,56 @@ struct Application::Call {
 
 Application::Application(ApiSettings settings, auth::Authenticator& authenticator,
                          const auth::Policy& policy, keypairs::KeypairService& service,
-                         asio::thread_pool& blocking_pool, asio::thread_pool& generation_pool)
+                         asio::thread_pool& blocking_pool, asio::thread_pool& generation_pool,
+                         OperationsHooks operations)
     : settings_(settings),
       authenticator_(authenticator),
       policy_(policy),
       service_(service),
       blocking_pool_(blocking_pool),
-      generation_pool_(generation_pool) {}
+      generation_pool_(generation_pool),
+      operations_(std::move(operations)) {}
 
 asio::awaitable<Response> Application::handle(http::IncomingRequest request) {
+  auto started = std::chrono::steady_clock::now();
+  if (operations_.metrics) operations_.metrics->request_started();
   http::Request& message = request.message;
-  if (message.method() == bhttp::verb::options) {
-    // Answered by the CORS step, before anything else runs.
-    co_return empty_response(200, nullptr);
-  }
   std::string target(message.target());
   auto question = target.find('?');
-  Call call{message, {}, {}, {}, {}, {}, {}, {}, {}, {}};
-  call.raw_query = question == std::string::npos ? "" : target.substr(question + 1);
-  call.path = percent_decode(std::string_view(target).substr(0, question), false);
-  if (call.path.empty() || call.path[0] != '/') call.path.insert(0, "/");
-  auto host = call.header("Host");
-  call.base_url = "http://" + std::string(host ? *host : "localhost");
+  Call call{message, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}};
+  call.log.method = std::string(message.method_string());
+  call.log.path = target.substr(0, question);  // never the query string
 
   Response response;
-  if (request.body_too_large) {
-    response = request_too_large(settings_.max_request_body_size);
-    response.set("x-openstack-request-id", "");
+  if (message.method() == bhttp::verb::options) {
+    // Answered by the CORS step, before anything else runs.
+    response = empty_response(200, nullptr);
   } else {
-    response = co_await dispatch(call);
+    call.raw_query = question == std::string::npos ? "" : target.substr(question + 1);
+    call.path = percent_decode(std::string_view(target).substr(0, question), false);
+    if (call.path.empty() || call.path[0] != '/') call.path.insert(0, "/");
+    auto host = call.header("Host");
+    call.base_url = "http://" + std::string(host ? *host : "localhost");
+
+    if (request.body_too_large) {
+      response = request_too_large(settings_.max_request_body_size);
+      response.set("x-openstack-request-id", "");
+    } else {
+      response = co_await dispatch(call);
+    }
+    // Every answer from the compute app carries the request id; the root version documents and
+    // the "choices" page come from another app and carry none.
+    if (response.find("x-openstack-request-id") != response.end()) {
+      std::string id = new_request_id();
+      response.set("x-openstack-request-id", id);
+      response.set("x-compute-request-id", id);
+      call.log.request_id = std::move(id);
+    }
   }
-  // Every answer from the compute app carries the request id; the root version documents and
-  // the "choices" page come from another app and carry none.
-  if (response.find("x-openstack-request-id") != response.end()) {
-    std::string id = new_request_id();
-    response.set("x-openstack-request-id", id);
-    response.set("x-compute-request-id", id);
-  }
+  call.log.status = response.result_int();
+  call.log.duration = std::chrono::steady_clock::now() - started;
+  if (operations_.metrics) operations_.metrics->request_finished(call.log);
+  if (operations_.log) operations_.log->access(call.log);
   co_return response;
 }
 
@@ -258,8 +273,12 @@ asio::awaitable<Response> Application::dispatch(Call& call) {
     r.set("x-openstack-request-id", "");
     return r;
   };
-  if (path == "/") co_return root_versions_response(call.base_url, settings_.max_version);
+  if (path == "/") {
+    call.log.route = observability::Route::root;
+    co_return root_versions_response(call.base_url, settings_.max_version);
+  }
   if (path == "/v2.1" || path == "/v2.1/" || path == "/v2" || path == "/v2/") {
+    call.log.route = observability::Route::versions;
     bool v21 = path.rfind("/v2.1", 0) == 0;
     Response response = version_response(call.base_url, v21, settings_.max_version);
     if (v21) {
@@ -273,17 +292,51 @@ asio::awaitable<Response> Application::dispatch(Call& call) {
         add_version_headers(fault, negotiated.requested);
         co_return mark(std::move(fault));
       }
+      call.log.microversion_major = negotiated.version.major;
+      call.log.microversion_minor = negotiated.version.minor;
       add_version_headers(response, negotiated.requested);
     }
     co_return mark(std::move(response));
   }
   if (path.rfind("/v2.1/", 0) == 0) co_return mark(co_await api_request(call, false));
   if (path.rfind("/v2/", 0) == 0) co_return mark(co_await api_request(call, true));
+  // Operator endpoints, outside the compute app (as in Nova's URL map).
+  if (operations_.health && is_healthcheck_path(path)) {
+    call.log.route = observability::Route::healthcheck;
+    co_return healthcheck_response(operations_.health->check(),
+                                   call.message.method() == bhttp::verb::head,
+                                   call.header("Accept"));
+  }
+  if (path == "/metrics" && operations_.metrics && !operations_.metrics_token.empty()) {
+    call.log.route = observability::Route::metrics;
+    if (!bearer_token_matches(call.header("Authorization"), operations_.metrics_token))
+      co_return metrics_unauthorized();
+    co_return metrics_response(*operations_.metrics);
+  }
   co_return choices_response(call.base_url, path);
 }
 
 asio::awaitable<Response> Application::api_request(Call& call, bool legacy_v2) {
   call.legacy_v2 = legacy_v2;
+  // Routing: [project_id/]os-keypairs[/name]. Worked out first so that every answer, 401s
+  // included, is counted under its route; the 404s for unrouted paths still come after
+  // authentication, as in Nova.
+  // Like Nova's router, runs of slashes count as one; a trailing slash does not match.
+  std::string routed_path;
+  for (char c : call.path)
+    if (c != '/' || routed_path.empty() || routed_path.back() != '/') routed_path += c;
+  auto segments = split_path(routed_path);
+  segments.erase(segments.begin());  // "v2.1" or "v2"
+  if (segments.size() >= 2 && segments[1] == "os-keypairs" && is_project_id(segments[0])) {
+    call.project_in_path = segments[0];
+    segments.erase(segments.begin());
+  }
+  bool collection = segments.size() == 1 && segments[0] == "os-keypairs";
+  bool member = segments.size() == 2 && segments[0] == "os-keypairs" && !segments[1].empty();
+  call.log.route = collection ? observability::Route::keypairs
+                   : member   ? observability::Route::keypair
+                              : observability::Route::other;
+
   auto lookup = [&call](std::string_view name) { return call.header(name); };
   auto outcome = authenticator_.authenticate(lookup);
   switch (outcome.status) {
@@ -303,20 +356,8 @@ asio::awaitable<Response> Application::api_request(Call& call, bool legacy_v2) {
       co_return fault_response(503, "The identity service is unavailable. Please try again later.");
   }
   call.context = std::move(outcome.context);
+  call.log.user_id = call.context.user_id;
 
-  // Routing: [project_id/]os-keypairs[/name].
-  // Like Nova's router, runs of slashes count as one; a trailing slash does not match.
-  std::string routed_path;
-  for (char c : call.path)
-    if (c != '/' || routed_path.empty() || routed_path.back() != '/') routed_path += c;
-  auto segments = split_path(routed_path);
-  segments.erase(segments.begin());  // "v2.1" or "v2"
-  if (segments.size() >= 2 && segments[1] == "os-keypairs" && is_project_id(segments[0])) {
-    call.project_in_path = segments[0];
-    segments.erase(segments.begin());
-  }
-  bool collection = segments.size() == 1 && segments[0] == "os-keypairs";
-  bool member = segments.size() == 2 && segments[0] == "os-keypairs" && !segments[1].empty();
   auto method = call.message.method();
   if (method == bhttp::verb::head && (collection || member))
     co_return empty_response(404, "text/html; charset=UTF-8");
@@ -342,6 +383,8 @@ asio::awaitable<Response> Application::api_request(Call& call, bool legacy_v2) {
       co_return fault;
     }
     call.version = negotiated.version;
+    call.log.microversion_major = call.version.major;
+    call.log.microversion_minor = call.version.minor;
   }
 
   Response response;

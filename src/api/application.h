@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "api/microversion.h"
+#include "api/operations.h"
 #include "auth/authenticator.h"
 #include "auth/policy.h"
 #include "http/server.h"
@@ -24,10 +25,11 @@ class Application final : public http::RequestHandler {
  public:
   // `blocking_pool` runs store writes (which wait for their group commit), and reads too when
   // the store says they block; `generation_pool` runs key generation. Neither may be a network
-  // thread's executor.
+  // thread's executor. `operations`: where each request is logged and counted, and whether
+  // /healthcheck and /metrics are served.
   Application(ApiSettings settings, auth::Authenticator& authenticator, const auth::Policy& policy,
               keypairs::KeypairService& service, boost::asio::thread_pool& blocking_pool,
-              boost::asio::thread_pool& generation_pool);
+              boost::asio::thread_pool& generation_pool, OperationsHooks operations = {});
 
   boost::asio::awaitable<http::Response> handle(http::IncomingRequest request) override;
 
@@ -47,6 +49,7 @@ class Application final : public http::RequestHandler {
   keypairs::KeypairService& service_;
   boost::asio::thread_pool& blocking_pool_;
   boost::asio::thread_pool& generation_pool_;
+  OperationsHooks operations_;
 };
 
 }  // namespace keypaird::api

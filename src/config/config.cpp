@@ -84,6 +84,19 @@ bool parse_seconds(const std::string& text, int& milliseconds) {
   return true;
 }
 
+// "host:port" or "[v6 address]:port".
+bool parse_listen(const std::string& value, std::string& host, std::uint16_t& port) {
+  auto colon = value.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  std::string h = value.substr(0, colon);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  std::int64_t p = 0;
+  if (h.empty() || !parse_int(value.substr(colon + 1), p) || p < 0 || p > 65535) return false;
+  host = h;
+  port = static_cast<std::uint16_t>(p);
+  return true;
+}
+
 bool apply(const Entries& entries, Config& c, LoadResult& result) {
   auto bad = [&](const std::string& key, const std::string& value, const std::string& why) {
     result.error = "invalid value '" + value + "' for [" + key.substr(0, key.find('.')) + "] " +
@@ -115,6 +128,22 @@ bool apply(const Entries& entries, Config& c, LoadResult& result) {
           return bad(key, value, "expected debug, info, warning or error");
         c.log_level = v;
       }
+    } else if (key == "default.log_file") {
+      c.log_file = value;
+    } else if (key == "default.log_dir") {
+      // Applied below, once log_file is known.
+    } else if (key == "default.use_json") {
+      auto v = lower(value);
+      if (v != "true" && v != "false") return bad(key, value, "expected true or false");
+      c.log_json = v == "true";
+    } else if (key == "healthcheck.disable_by_file_path") {
+      c.healthcheck_disable_by_file_path = value;
+    } else if (key == "keypaird.metrics_listen") {
+      c.metrics_listen_host.clear();
+      if (!value.empty() && !parse_listen(value, c.metrics_listen_host, c.metrics_listen_port))
+        return bad(key, value, "expected host:port");
+    } else if (key == "keypaird.metrics_token") {
+      c.metrics_token = value;
     } else if (key == "api.auth_strategy") {
       if (value != "noauth2" && value != "keystone")
         return bad(key, value, "expected noauth2 or keystone");
@@ -163,12 +192,17 @@ bool apply(const Entries& entries, Config& c, LoadResult& result) {
                                 key.substr(key.find('.') + 1));
     }
   }
+  // As oslo.log: a relative log_file lives in log_dir.
+  if (auto dir = entries.find("default.log_dir");
+      dir != entries.end() && !dir->second.empty() && !c.log_file.empty() && c.log_file[0] != '/')
+    c.log_file = dir->second + "/" + c.log_file;
   return true;
 }
 
 }  // namespace
 
 std::string Config::effective_database_connection() const {
+  if (uses_postgres()) return postgres_url();
   if (!database_connection.empty()) return database_connection;
   return "sqlite:///" + state_path + "/keypaird.sqlite";
 }
@@ -216,21 +250,28 @@ LoadResult load_config(int argc, const char* const* argv) {
     result.version_requested = true;
     return result;
   }
-  result.db_sync_requested = vm.count("db-sync") > 0;
+  std::vector<std::string> paths;
+  if (vm.count("config-file")) paths = vm["config-file"].as<std::vector<std::string>>();
+  LoadResult loaded = load_config_files(paths);
+  loaded.help_text = result.help_text;
+  loaded.db_sync_requested = vm.count("db-sync") > 0;
+  return loaded;
+}
+
+LoadResult load_config_files(const std::vector<std::string>& paths) {
+  LoadResult result;
   Entries entries;
-  if (vm.count("config-file")) {
-    for (const auto& path : vm["config-file"].as<std::vector<std::string>>()) {
-      std::ifstream file(path);
-      if (!file) {
-        result.error = "cannot read config file " + path;
-        return result;
-      }
-      std::stringstream text;
-      text << file.rdbuf();
-      if (!read_ini(text.str(), entries, result.error)) {
-        result.error = path + ": " + result.error;
-        return result;
-      }
+  for (const auto& path : paths) {
+    std::ifstream file(path);
+    if (!file) {
+      result.error = "cannot read config file " + path;
+      return result;
+    }
+    std::stringstream text;
+    text << file.rdbuf();
+    if (!read_ini(text.str(), entries, result.error)) {
+      result.error = path + ": " + result.error;
+      return result;
     }
   }
   Config config;

@@ -17,6 +17,8 @@ struct Config {
   std::string state_path = "/var/lib/keypaird";  // state_path
   int workers = 0;                               // osapi_compute_workers; 0 = one per core
   std::string log_level = "info";                // ours: debug | info | warning | error
+  std::string log_file;                          // log_file (joined to log_dir); empty = stderr
+  bool log_json = false;                         // use_json (oslo.log): JSON lines
   // [api]
   std::string auth_strategy = "noauth2";  // noauth2 | keystone
   std::int64_t max_limit = 1000;
@@ -31,9 +33,14 @@ struct Config {
   // [wsgi]
   std::size_t max_request_body_size = 114688;  // oslo.middleware's [oslo_middleware] name
   int client_socket_timeout = 60;              // idle keep-alive timeout, seconds
+  // [healthcheck] (oslo.middleware's names)
+  std::string healthcheck_disable_by_file_path;  // disable_by_file_path; empty = none
   // [keypaird]
-  int key_generation_threads = 0;  // 0 = one per core
-  int key_pool_size = 16;  // RSA keys made ahead of time; 0 = no pool
+  int key_generation_threads = 0;   // 0 = one per core
+  int key_pool_size = 16;           // RSA keys made ahead of time; 0 = no pool
+  std::string metrics_listen_host;  // metrics_listen = host:port; empty host = no listener
+  std::uint16_t metrics_listen_port = 0;
+  std::string metrics_token;  // non-empty: /metrics on the API port with this bearer token
 
   std::string effective_database_connection() const;
   // True when the connection URL names PostgreSQL; then postgres_url() is what libpq accepts.
@@ -54,6 +61,10 @@ struct LoadResult {
 // Parses the command line (--config-file FILE, repeatable; --help; --version; --db-sync) and the
 // files it names, later files overriding earlier ones.
 LoadResult load_config(int argc, const char* const* argv);
+
+// Reads the given files (later ones override earlier ones), as --config-file does; for
+// keypaird-manage, which has its own command line.
+LoadResult load_config_files(const std::vector<std::string>& paths);
 
 // Parses one INI text (used by load_config and by tests).
 LoadResult parse_config_text(const std::string& text);

@@ -1,6 +1,8 @@
 // MemoryKeypairStore: a std::map keyed by (user, name), whose std::string ordering is byte order.
 #include "store/memory_keypair_store.h"
 
+#include <algorithm>
+
 namespace keypaird::store {
 
 StoreStatus MemoryKeypairStore::get(const std::string& user_id, const std::string& name,
@@ -58,6 +60,54 @@ StoreStatus MemoryKeypairStore::remove(const std::string& user_id, const std::st
   std::lock_guard lock(mutex_);
   if (unavailable_) return StoreStatus::unavailable;
   return rows_.erase({user_id, name}) ? StoreStatus::ok : StoreStatus::not_found;
+}
+
+bool MemoryKeypairStore::healthy() {
+  std::lock_guard lock(mutex_);
+  return !unavailable_;
+}
+
+StoreStatus MemoryKeypairStore::scan(std::int64_t after_id, std::int64_t limit,
+                                     std::vector<StoredKeypair>& out) {
+  std::lock_guard lock(mutex_);
+  if (unavailable_) return StoreStatus::unavailable;
+  std::map<std::int64_t, const StoredKeypair*> by_id;
+  for (const auto& [key, row] : rows_)
+    if (row.id > after_id) by_id.emplace(row.id, &row);
+  for (const auto& [id, row] : by_id) {
+    if (static_cast<std::int64_t>(out.size()) >= limit) break;
+    out.push_back(*row);
+  }
+  return StoreStatus::ok;
+}
+
+StoreStatus MemoryKeypairStore::count_all(std::int64_t& out) {
+  std::lock_guard lock(mutex_);
+  if (unavailable_) return StoreStatus::unavailable;
+  out = static_cast<std::int64_t>(rows_.size());
+  return StoreStatus::ok;
+}
+
+StoreStatus MemoryKeypairStore::restore(const std::vector<StoredKeypair>& rows,
+                                        std::vector<StoreStatus>& outcomes) {
+  std::lock_guard lock(mutex_);
+  if (unavailable_) return StoreStatus::unavailable;
+  outcomes.clear();
+  for (const auto& row : rows) {
+    bool id_taken = false;
+    if (row.id > 0)
+      for (const auto& [key, existing] : rows_) id_taken = id_taken || existing.id == row.id;
+    if (id_taken || rows_.count({row.user_id, row.name})) {
+      outcomes.push_back(StoreStatus::duplicate);
+      continue;
+    }
+    StoredKeypair copy = row;
+    if (copy.id == 0) copy.id = next_id_;
+    next_id_ = std::max(next_id_, copy.id + 1);
+    rows_[{row.user_id, row.name}] = copy;
+    outcomes.push_back(StoreStatus::ok);
+  }
+  return StoreStatus::ok;
 }
 
 void MemoryKeypairStore::set_unavailable(bool unavailable) {

@@ -18,6 +18,12 @@ class MemoryKeypairStore final : public KeypairStore {
   StoreStatus count(const std::string& user_id, std::int64_t& out) override;
   CreateOutcome create(const StoredKeypair& keypair, std::int64_t quota) override;
   StoreStatus remove(const std::string& user_id, const std::string& name) override;
+  bool healthy() override;
+  StoreStatus scan(std::int64_t after_id, std::int64_t limit,
+                   std::vector<StoredKeypair>& out) override;
+  StoreStatus count_all(std::int64_t& out) override;
+  StoreStatus restore(const std::vector<StoredKeypair>& rows,
+                      std::vector<StoreStatus>& outcomes) override;
 
   // Makes every later call fail with `unavailable` (or work again), to test error paths.
   void set_unavailable(bool unavailable);

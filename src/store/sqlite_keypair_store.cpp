@@ -51,6 +51,10 @@ class Binding {
     sqlite3_bind_int64(stmt_, index, value);
     return *this;
   }
+  Binding& null(int index) {
+    sqlite3_bind_null(stmt_, index);
+    return *this;
+  }
   int step() { return sqlite3_step(stmt_); }
   std::string column_text(int i) {
     auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
@@ -135,6 +139,14 @@ const std::string kInsertSql =
     "INSERT INTO key_pairs (user_id, name, fingerprint, public_key, type, created_at)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 const std::string kDeleteSql = "DELETE FROM key_pairs WHERE user_id = ?1 AND name = ?2";
+const std::string kScanSql =
+    std::string("SELECT ") + kColumns + " FROM key_pairs WHERE id > ?1 ORDER BY id LIMIT ?2";
+const std::string kCountAllSql = "SELECT count(*) FROM key_pairs";
+const std::string kIdExistsSql = "SELECT 1 FROM key_pairs WHERE id = ?1";
+const std::string kRestoreSql =
+    "INSERT INTO key_pairs (id, user_id, name, fingerprint, public_key, type, created_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+const std::string kProbeSql = "SELECT max(version) FROM schema_version";
 
 void migrate(SqliteConnection& c) {
   c.exec("BEGIN IMMEDIATE");
@@ -178,6 +190,11 @@ SqliteKeypairStore::SqliteKeypairStore(const std::string& path)
   // Create the file ourselves so it is private from its first byte.
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) throw std::runtime_error("cannot open database file " + path);
+  struct stat st {};
+  if (::fstat(fd, &st) == 0) {
+    file_device_ = static_cast<std::uint64_t>(st.st_dev);
+    file_inode_ = static_cast<std::uint64_t>(st.st_ino);
+  }
   ::close(fd);
   writer_connection_ = std::make_unique<SqliteConnection>(path_);
   migrate(*writer_connection_);
@@ -290,6 +307,123 @@ void SqliteKeypairStore::enqueue(WriteOp op) {
   queue_ready_.notify_one();
 }
 
+bool SqliteKeypairStore::healthy() {
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) != 0 || static_cast<std::uint64_t>(st.st_dev) != file_device_ ||
+      static_cast<std::uint64_t>(st.st_ino) != file_inode_)
+    return false;
+  try {
+    Binding b(reader().statement(kProbeSql));
+    return b.step() == SQLITE_ROW;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+StoreStatus SqliteKeypairStore::scan(std::int64_t after_id, std::int64_t limit,
+                                     std::vector<StoredKeypair>& out) {
+  try {
+    Binding b(reader().statement(kScanSql));
+    b.integer(1, after_id).integer(2, limit);
+    int rc;
+    while ((rc = b.step()) == SQLITE_ROW) read_row(b, out.emplace_back());
+    return rc == SQLITE_DONE ? StoreStatus::ok : StoreStatus::unavailable;
+  } catch (const std::exception&) {
+    return StoreStatus::unavailable;
+  }
+}
+
+StoreStatus SqliteKeypairStore::count_all(std::int64_t& out) {
+  try {
+    Binding b(reader().statement(kCountAllSql));
+    if (b.step() != SQLITE_ROW) return StoreStatus::unavailable;
+    out = b.column_int(0);
+    return StoreStatus::ok;
+  } catch (const std::exception&) {
+    return StoreStatus::unavailable;
+  }
+}
+
+StoreStatus SqliteKeypairStore::restore(const std::vector<StoredKeypair>& rows,
+                                        std::vector<StoreStatus>& outcomes) {
+  RestoreOp op{rows, {}};
+  auto result = op.done.get_future();
+  {
+    std::lock_guard lock(queue_mutex_);
+    queue_.emplace_back(std::move(op));
+  }
+  queue_ready_.notify_one();
+  auto [status, statuses] = result.get();
+  outcomes = std::move(statuses);
+  return status;
+}
+
+bool SqliteKeypairStore::read_schema_version(const std::string& path, int& version,
+                                             std::string& error) {
+  version = 0;
+  if (::access(path.c_str(), F_OK) != 0) return true;
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  if (rc != SQLITE_OK) {
+    error = "cannot open database " + path + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    sqlite3_close(db);
+    return false;
+  }
+  bool ok = true;
+  sqlite3_stmt* stmt = nullptr;
+  rc = sqlite3_prepare_v2(
+      db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'", -1,
+      &stmt, nullptr);
+  bool has_table =
+      rc == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_int64(stmt, 0) > 0;
+  if (rc != SQLITE_OK) {
+    error = std::string("cannot read database ") + path + ": " + sqlite3_errmsg(db);
+    ok = false;
+  }
+  sqlite3_finalize(stmt);
+  stmt = nullptr;
+  if (ok && has_table) {
+    if (sqlite3_prepare_v2(db, kProbeSql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      version = static_cast<int>(sqlite3_column_int64(stmt, 0));
+    } else {
+      error = std::string("cannot read the schema version of ") + path + ": " + sqlite3_errmsg(db);
+      ok = false;
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return ok;
+}
+
+namespace {
+
+// One row of a restore inside the writer's transaction: duplicate when its name or id is taken.
+StoreStatus restore_row(SqliteConnection& c, const StoredKeypair& k) {
+  {
+    Binding b(c.statement(kExistsSql));
+    b.text(1, k.user_id).text(2, k.name);
+    if (b.step() == SQLITE_ROW) return StoreStatus::duplicate;
+  }
+  if (k.id > 0) {
+    Binding b(c.statement(kIdExistsSql));
+    b.integer(1, k.id);
+    if (b.step() == SQLITE_ROW) return StoreStatus::duplicate;
+  }
+  Binding b(c.statement(kRestoreSql));
+  if (k.id > 0) {
+    b.integer(1, k.id);
+  } else {
+    b.null(1);
+  }
+  b.text(2, k.user_id).text(3, k.name).text(4, k.fingerprint).text(5, k.public_key);
+  b.text(6, k.type).text(7, k.created_at);
+  if (b.step() != SQLITE_DONE) throw std::runtime_error("restore insert failed");
+  return StoreStatus::ok;
+}
+
+}  // namespace
+
 void SqliteKeypairStore::writer_loop() {
   SqliteConnection& c = *writer_connection_;
   for (;;) {
@@ -304,6 +438,7 @@ void SqliteKeypairStore::writer_loop() {
     // Outcomes are decided inside the transaction but only delivered after COMMIT succeeds.
     std::vector<CreateOutcome> create_outcomes;
     std::vector<StoreStatus> remove_outcomes;
+    std::vector<std::vector<StoreStatus>> restore_outcomes;
     bool committed = false;
     try {
       c.exec("BEGIN IMMEDIATE");
@@ -338,6 +473,9 @@ void SqliteKeypairStore::writer_loop() {
             outcome.status = StoreStatus::ok;
           }
           create_outcomes.push_back(std::move(outcome));
+        } else if (auto* restore = std::get_if<RestoreOp>(&op)) {
+          auto& statuses = restore_outcomes.emplace_back();
+          for (const auto& row : restore->rows) statuses.push_back(restore_row(c, row));
         } else {
           auto& remove = std::get<RemoveOp>(op);
           Binding b(c.statement(kDeleteSql));
@@ -353,11 +491,17 @@ void SqliteKeypairStore::writer_loop() {
       sqlite3_exec(c.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
     }
 
-    std::size_t next_create = 0, next_remove = 0;
+    std::size_t next_create = 0, next_remove = 0, next_restore = 0;
     for (auto& op : batch) {
       if (auto* create = std::get_if<CreateOp>(&op)) {
         create->done(committed ? std::move(create_outcomes[next_create++])
                                : CreateOutcome{StoreStatus::unavailable, {}});
+      } else if (auto* restore = std::get_if<RestoreOp>(&op)) {
+        if (committed) {
+          restore->done.set_value({StoreStatus::ok, std::move(restore_outcomes[next_restore++])});
+        } else {
+          restore->done.set_value({StoreStatus::unavailable, {}});
+        }
       } else {
         std::get<RemoveOp>(op).done(committed ? remove_outcomes[next_remove++]
                                               : StoreStatus::unavailable);

@@ -13,7 +13,9 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "store/keypair_store.h"
 
@@ -42,9 +44,21 @@ class SqliteKeypairStore final : public KeypairStore {
   void create_async(const StoredKeypair& keypair, std::int64_t quota, CreateDone done) override;
   void remove_async(const std::string& user_id, const std::string& name, RemoveDone done) override;
   bool writes_are_asynchronous() const override { return true; }
+  // False when the database file was removed or replaced since it was opened (writes would then
+  // go to a file nobody will read again) or when a trivial query fails.
+  bool healthy() override;
+  StoreStatus scan(std::int64_t after_id, std::int64_t limit,
+                   std::vector<StoredKeypair>& out) override;
+  StoreStatus count_all(std::int64_t& out) override;
+  StoreStatus restore(const std::vector<StoredKeypair>& rows,
+                      std::vector<StoreStatus>& outcomes) override;
 
   // The schema version this build writes.
   static constexpr int kSchemaVersion = 1;
+
+  // The schema version of the database file at `path` without changing it: 0 when the file or
+  // its schema does not exist yet. Returns false and sets `error` when the file cannot be read.
+  static bool read_schema_version(const std::string& path, int& version, std::string& error);
 
  private:
   struct CreateOp {
@@ -57,7 +71,11 @@ class SqliteKeypairStore final : public KeypairStore {
     std::string name;
     RemoveDone done;
   };
-  using WriteOp = std::variant<CreateOp, RemoveOp>;
+  struct RestoreOp {
+    std::vector<StoredKeypair> rows;
+    std::promise<std::pair<StoreStatus, std::vector<StoreStatus>>> done;
+  };
+  using WriteOp = std::variant<CreateOp, RemoveOp, RestoreOp>;
 
   SqliteConnection& reader();
   void enqueue(WriteOp op);
@@ -65,6 +83,8 @@ class SqliteKeypairStore final : public KeypairStore {
 
   std::string path_;
   std::uint64_t instance_id_;
+  std::uint64_t file_device_ = 0;  // identity of the file opened, for healthy()
+  std::uint64_t file_inode_ = 0;
   std::mutex readers_mutex_;
   std::vector<std::unique_ptr<SqliteConnection>> readers_;  // guarded by readers_mutex_
 

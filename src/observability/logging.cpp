@@ -1,0 +1,295 @@
+// Logging: a sink writing whole lines with one write(2) each (so lines from many threads never
+// interleave, and a file opened O_APPEND can be rotated), a text/JSON formatter, and the access
+// line.
+#include "observability/logging.h"
+
+#include <fcntl.h>
+#include <spdlog/details/log_msg.h>
+#include <spdlog/formatter.h>
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <mutex>
+
+namespace keypaird::observability {
+
+namespace {
+
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+  auto c = static_cast<unsigned char>(s[i]);
+  std::size_t n;
+  char32_t cp;
+  if (c < 0x80) return 1;
+  if ((c & 0xE0) == 0xC0) {
+    n = 2;
+    cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    n = 3;
+    cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    n = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    auto cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+      cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+    return 0;
+  return n;
+}
+
+// For text lines: printable ASCII and valid UTF-8 stay, anything else (newlines above all,
+// which could forge log lines) becomes \xHH.
+void append_text_safe(std::string& out, std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7F) {
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    std::size_t n = c >= 0x80 ? utf8_sequence_length(s, i) : 0;
+    if (n > 0) {
+      out.append(s.substr(i, n));
+      i += n;
+    } else {
+      char buffer[8];
+      std::snprintf(buffer, sizeof buffer, "\\x%02x", c);
+      out += buffer;
+      ++i;
+    }
+  }
+}
+
+void append_timestamp(std::string& out, std::chrono::system_clock::time_point time, bool iso) {
+  auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+  std::time_t seconds = static_cast<std::time_t>(millis / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer,
+                iso ? "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" : "%04d-%02d-%02d %02d:%02d:%02d.%03d",
+                utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
+                utc.tm_sec, static_cast<int>(millis % 1000));
+  out += buffer;
+}
+
+const char* level_name(spdlog::level::level_enum level) {
+  switch (level) {
+    case spdlog::level::trace:
+      return "TRACE";
+    case spdlog::level::debug:
+      return "DEBUG";
+    case spdlog::level::info:
+      return "INFO";
+    case spdlog::level::warn:
+      return "WARNING";
+    case spdlog::level::err:
+      return "ERROR";
+    case spdlog::level::critical:
+      return "CRITICAL";
+    default:
+      return "NOTSET";
+  }
+}
+
+// Text: `2024-05-01 12:00:00.123 4242 INFO keypaird message` (UTC, like oslo.log's default
+// shape). JSON: {"timestamp": ..., "level": ..., "logger": ..., "pid": ..., "message": ...};
+// the access logger's payload is already JSON members and is spliced in instead of "message".
+class LineFormatter final : public spdlog::formatter {
+ public:
+  explicit LineFormatter(bool json) : json_(json), pid_(std::to_string(::getpid())) {}
+
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    std::string line;
+    std::string_view payload(msg.payload.data(), msg.payload.size());
+    std::string_view logger(msg.logger_name.data(), msg.logger_name.size());
+    if (json_) {
+      line += "{\"timestamp\":\"";
+      append_timestamp(line, msg.time, true);
+      line += "\",\"level\":\"";
+      line += level_name(msg.level);
+      line += "\",\"logger\":";
+      append_json_string(line, logger);
+      line += ",\"pid\":" + pid_ + ",";
+      if (logger == "access") {
+        line.append(payload);
+      } else {
+        line += "\"message\":";
+        append_json_string(line, payload);
+      }
+      line += "}\n";
+    } else {
+      append_timestamp(line, msg.time, false);
+      line += ' ';
+      line += pid_;
+      line += ' ';
+      line += level_name(msg.level);
+      line += ' ';
+      line.append(logger);
+      line += ' ';
+      if (logger == "access") {
+        line.append(payload);  // made safe by format_access
+      } else {
+        append_text_safe(line, payload);
+      }
+      line += '\n';
+    }
+    dest.append(line.data(), line.data() + line.size());
+  }
+
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<LineFormatter>(json_);
+  }
+
+ private:
+  bool json_;
+  std::string pid_;
+};
+
+}  // namespace
+
+// Writes each line with one write(2) to stderr or to a file opened O_APPEND.
+class LineSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  ~LineSink() override {
+    if (fd_ > 2) ::close(fd_);
+  }
+
+  bool open(const std::string& path, std::string& error) {
+    int fd = STDERR_FILENO;
+    if (!path.empty()) {
+      fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+      if (fd < 0) {
+        error = "cannot open log file " + path + ": " + std::strerror(errno);
+        return false;
+      }
+    }
+    std::lock_guard lock(mutex_);
+    if (fd_ > 2) ::close(fd_);
+    fd_ = fd;
+    return true;
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t formatted;
+    formatter_->format(msg, formatted);
+    const char* data = formatted.data();
+    std::size_t left = formatted.size();
+    while (left > 0) {
+      ssize_t n = ::write(fd_, data, left);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;  // nowhere to report a failing log; drop the line
+      data += n;
+      left -= static_cast<std::size_t>(n);
+    }
+  }
+  void flush_() override {}
+
+ private:
+  int fd_ = STDERR_FILENO;  // guarded by mutex_
+};
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+      ++i;
+    } else if (c < 0x20 || c == 0x7F) {
+      char buffer[8];
+      std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
+      out += buffer;
+      ++i;
+    } else if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+    } else if (std::size_t n = utf8_sequence_length(s, i); n > 0) {
+      out.append(s.substr(i, n));
+      i += n;
+    } else {
+      out += "\\ufffd";
+      ++i;
+    }
+  }
+  out += '"';
+}
+
+std::string format_access(const RequestLog& request, bool json) {
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%.7f",
+                std::chrono::duration<double>(request.duration).count());
+  std::string version = request.microversion();
+  std::string out;
+  if (json) {
+    out += "\"request_id\":";
+    append_json_string(out, request.request_id);
+    out += ",\"user_id\":";
+    append_json_string(out, request.user_id);
+    out += ",\"method\":";
+    append_json_string(out, request.method);
+    out += ",\"path\":";
+    append_json_string(out, request.path);
+    out += ",\"route\":\"";
+    out += route_name(request.route);
+    out += "\",\"status\":" + std::to_string(request.status);
+    out += ",\"microversion\":";
+    append_json_string(out, version);
+    out += ",\"duration\":";
+    out += seconds;
+    return out;
+  }
+  out += '[';
+  append_text_safe(out, request.request_id.empty() ? "-" : request.request_id);
+  out += ' ';
+  append_text_safe(out, request.user_id.empty() ? "-" : request.user_id);
+  out += "] \"";
+  append_text_safe(out, request.method);
+  out += ' ';
+  append_text_safe(out, request.path);
+  out += "\" status: " + std::to_string(request.status);
+  out += " microversion: " + (version.empty() ? std::string("-") : version);
+  out += " time: ";
+  out += seconds;
+  return out;
+}
+
+std::shared_ptr<LogOutput> LogOutput::install(const LogSettings& settings, std::string& error) {
+  auto sink = std::make_shared<LineSink>();
+  if (!sink->open(settings.file, error)) return nullptr;
+  sink->set_formatter(std::make_unique<LineFormatter>(settings.json));
+  auto level = spdlog::level::from_str(settings.level == "warning" ? "warn" : settings.level);
+  auto main_logger = std::make_shared<spdlog::logger>("keypaird", sink);
+  main_logger->set_level(level);
+  auto access_logger = std::make_shared<spdlog::logger>("access", sink);
+  access_logger->set_level(level);
+  spdlog::set_default_logger(main_logger);
+  return std::shared_ptr<LogOutput>(new LogOutput(settings, sink, access_logger));
+}
+
+bool LogOutput::reopen(std::string& error) {
+  if (settings_.file.empty()) return true;
+  return sink_->open(settings_.file, error);
+}
+
+void LogOutput::access(const RequestLog& request) {
+  if (!access_->should_log(spdlog::level::info)) return;
+  access_->info(format_access(request, settings_.json));
+}
+
+}  // namespace keypaird::observability

@@ -1,0 +1,59 @@
+// keypaird's log output: levels, text or JSON lines, stderr or a file that SIGHUP reopens (for
+// logrotate), and the access log (one line per request). Everything goes through spdlog: the
+// default logger "keypaird" for the service's own messages and "access" for requests.
+//
+// What is never logged: request headers (tokens live there), bodies (private keys live there),
+// query strings. The access log shows only the fields of RequestLog.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <memory>
+#include <string>
+
+#include "observability/metrics.h"
+
+namespace keypaird::observability {
+
+struct LogSettings {
+  std::string level = "info";  // debug | info | warning | error
+  bool json = false;           // one JSON object per line instead of text
+  std::string file;            // empty: stderr
+};
+
+class LineSink;
+
+// Thread-safe. Lives as long as the process logs.
+class LogOutput {
+ public:
+  // Opens the output and makes it spdlog's default logger. Returns null and sets `error` when
+  // the log file cannot be opened.
+  static std::shared_ptr<LogOutput> install(const LogSettings& settings, std::string& error);
+
+  // Reopens the log file by name (after logrotate moved it away); a no-op on stderr.
+  bool reopen(std::string& error);
+
+  // Writes the access-log line of one finished request.
+  void access(const RequestLog& request);
+
+  const LogSettings& settings() const { return settings_; }
+
+ private:
+  LogOutput(LogSettings settings, std::shared_ptr<LineSink> sink,
+            std::shared_ptr<spdlog::logger> access)
+      : settings_(std::move(settings)), sink_(std::move(sink)), access_(std::move(access)) {}
+
+  LogSettings settings_;
+  std::shared_ptr<LineSink> sink_;
+  std::shared_ptr<spdlog::logger> access_;
+};
+
+// Formats one access-log line's payload (exposed for tests). Text: `[request-id user] "GET
+// /path" status: 200 microversion: 2.10 time: 0.0012345`. JSON: the object members after the
+// common ones, e.g. `"request_id":"req-...","user_id":"alice",...`.
+std::string format_access(const RequestLog& request, bool json);
+
+// Appends `s` as a JSON string literal; bytes that are not valid UTF-8 become U+FFFD.
+void append_json_string(std::string& out, std::string_view s);
+
+}  // namespace keypaird::observability

@@ -1,0 +1,34 @@
+// A KeypairStore that wraps another and reports every call's latency and failures to Metrics.
+// It changes nothing about the calls themselves, so any store can be measured the same way.
+#pragma once
+
+#include "observability/metrics.h"
+#include "store/keypair_store.h"
+
+namespace keypaird::store {
+
+// Thread-safe as the wrapped store is. Both references must outlive this object.
+class InstrumentedKeypairStore final : public KeypairStore {
+ public:
+  InstrumentedKeypairStore(KeypairStore& inner, observability::Metrics& metrics)
+      : inner_(inner), metrics_(metrics) {}
+
+  StoreStatus get(const std::string& user_id, const std::string& name, StoredKeypair& out) override;
+  StoreStatus list(const std::string& user_id, const std::optional<std::string>& after_name,
+                   std::optional<std::int64_t> limit, std::vector<StoredKeypair>& out) override;
+  StoreStatus count(const std::string& user_id, std::int64_t& out) override;
+  CreateOutcome create(const StoredKeypair& keypair, std::int64_t quota) override;
+  StoreStatus remove(const std::string& user_id, const std::string& name) override;
+  bool healthy() override;
+  StoreStatus scan(std::int64_t after_id, std::int64_t limit,
+                   std::vector<StoredKeypair>& out) override;
+  StoreStatus count_all(std::int64_t& out) override;
+  StoreStatus restore(const std::vector<StoredKeypair>& rows,
+                      std::vector<StoreStatus>& outcomes) override;
+
+ private:
+  KeypairStore& inner_;
+  observability::Metrics& metrics_;
+};
+
+}  // namespace keypaird::store

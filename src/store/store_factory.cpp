@@ -1,0 +1,79 @@
+// Store factory: URL parsing and the one switch over store kinds.
+#include "store/store_factory.h"
+
+#include <filesystem>
+
+#include "store/postgres_keypair_store.h"
+#include "store/sqlite_keypair_store.h"
+
+namespace keypaird::store {
+
+namespace {
+
+constexpr std::string_view kSqlitePrefix = "sqlite:///";
+constexpr std::string_view kPostgresPrefix = "postgresql://";
+
+bool is_postgres(const std::string& url) { return url.rfind(kPostgresPrefix, 0) == 0; }
+
+bool sqlite_path(const std::string& url, std::string& path) {
+  if (url.rfind(kSqlitePrefix, 0) != 0) return false;
+  path = url.substr(kSqlitePrefix.size());
+  auto query = path.find('?');
+  if (query != std::string::npos) path.resize(query);
+  return !path.empty();
+}
+
+}  // namespace
+
+std::unique_ptr<KeypairStore> open_keypair_store(const std::string& connection_url,
+                                                 std::string& error, const StoreOptions& options) {
+  if (is_postgres(connection_url)) {
+    try {
+      PostgresOptions postgres;
+      postgres.url = connection_url;
+      postgres.pool_size = options.pool_size;
+      postgres.timeout = options.timeout;
+      return std::make_unique<PostgresKeypairStore>(postgres);
+    } catch (const std::exception& e) {
+      error = e.what();  // never carries the password
+      return nullptr;
+    }
+  }
+  std::string path;
+  if (!sqlite_path(connection_url, path)) {
+    error = "unsupported database connection URL (expected sqlite:///<path> or postgresql://...)";
+    return nullptr;
+  }
+  try {
+    auto parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent);
+    return std::make_unique<SqliteKeypairStore>(path);
+  } catch (const std::exception& e) {
+    error = e.what();
+    return nullptr;
+  }
+}
+
+bool read_keypair_store_schema_version(const std::string& connection_url, int& version, int& latest,
+                                       std::string& error) {
+  std::string path;
+  if (is_postgres(connection_url)) {
+    error = "db version reads SQLite stores only; for PostgreSQL see keypaird_schema_version";
+    return false;
+  }
+  if (!sqlite_path(connection_url, path)) {
+    error = "unsupported database connection URL (expected sqlite:///<path>)";
+    return false;
+  }
+  latest = SqliteKeypairStore::kSchemaVersion;
+  return SqliteKeypairStore::read_schema_version(path, version, error);
+}
+
+std::string describe_keypair_store(const std::string& connection_url) {
+  std::string path;
+  if (sqlite_path(connection_url, path)) return "sqlite " + path;
+  if (is_postgres(connection_url)) return "postgresql " + redact_database_url(connection_url);
+  return "unknown store";
+}
+
+}  // namespace keypaird::store

@@ -1,0 +1,92 @@
+// SqliteKeypairStore's operations for keypaird-manage and /healthcheck: restore keeps every
+// field, scan walks ids, healthy() notices a vanished file.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "store/sqlite_keypair_store.h"
+
+using namespace keypaird::store;
+
+namespace {
+
+class SqliteRestoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("keypaird-restore-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "store.sqlite").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  static StoredKeypair row(std::int64_t id, const std::string& name) {
+    StoredKeypair k;
+    k.id = id;
+    k.user_id = "u";
+    k.name = name;
+    k.fingerprint = "fp" + name;
+    k.public_key = "pk" + name;
+    k.type = "x509";
+    k.created_at = "2001-02-03T04:05:06.000007";
+    return k;
+  }
+
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
+}  // namespace
+
+TEST_F(SqliteRestoreTest, RestoreKeepsEveryFieldAndReportsDuplicates) {
+  SqliteKeypairStore store(path_);
+  std::vector<StoreStatus> outcomes;
+  ASSERT_EQ(
+      store.restore({row(40, "a"), row(7, "b"), row(40, "c"), row(8, "a"), row(0, "d")}, outcomes),
+      StoreStatus::ok);
+  EXPECT_EQ(outcomes,
+            (std::vector<StoreStatus>{StoreStatus::ok, StoreStatus::ok, StoreStatus::duplicate,
+                                      StoreStatus::duplicate, StoreStatus::ok}));
+  StoredKeypair k;
+  ASSERT_EQ(store.get("u", "a", k), StoreStatus::ok);
+  EXPECT_EQ(k.id, 40);
+  EXPECT_EQ(k.type, "x509");
+  EXPECT_EQ(k.created_at, "2001-02-03T04:05:06.000007");
+  ASSERT_EQ(store.get("u", "d", k), StoreStatus::ok);
+  EXPECT_EQ(k.id, 41);  // after the largest restored id
+
+  std::vector<StoredKeypair> scanned;
+  ASSERT_EQ(store.scan(0, 2, scanned), StoreStatus::ok);
+  ASSERT_EQ(scanned.size(), 2u);
+  EXPECT_EQ(scanned[0].id, 7);
+  EXPECT_EQ(scanned[1].id, 40);
+  scanned.clear();
+  ASSERT_EQ(store.scan(40, 10, scanned), StoreStatus::ok);
+  ASSERT_EQ(scanned.size(), 1u);
+  std::int64_t n = 0;
+  ASSERT_EQ(store.count_all(n), StoreStatus::ok);
+  EXPECT_EQ(n, 3);
+}
+
+TEST_F(SqliteRestoreTest, HealthyUntilTheFileGoesAway) {
+  SqliteKeypairStore store(path_);
+  EXPECT_TRUE(store.healthy());
+  std::filesystem::rename(path_, path_ + ".moved");
+  EXPECT_FALSE(store.healthy());
+  std::filesystem::rename(path_ + ".moved", path_);
+  EXPECT_TRUE(store.healthy());
+}
+
+TEST_F(SqliteRestoreTest, SchemaVersionWithoutMigrating) {
+  int version = -1;
+  std::string error;
+  ASSERT_TRUE(SqliteKeypairStore::read_schema_version(path_, version, error)) << error;
+  EXPECT_EQ(version, 0);
+  EXPECT_FALSE(std::filesystem::exists(path_));
+  { SqliteKeypairStore store(path_); }
+  ASSERT_TRUE(SqliteKeypairStore::read_schema_version(path_, version, error)) << error;
+  EXPECT_EQ(version, SqliteKeypairStore::kSchemaVersion);
+}
