@@ -54,6 +54,23 @@ CreateOutcome InstrumentedKeypairStore::create(const StoredKeypair& keypair, std
   return outcome;
 }
 
+void InstrumentedKeypairStore::create_async(const StoredKeypair& keypair, std::int64_t quota,
+                                            CreateDone done) {
+  inner_.create_async(keypair, quota,
+                      [timer = CallTimer(metrics_, "create"),
+                       done = std::move(done)](CreateOutcome outcome) mutable {
+                        timer.finish(outcome.status == StoreStatus::unavailable);
+                        done(std::move(outcome));
+                      });
+}
+
+void InstrumentedKeypairStore::remove_async(const std::string& user_id, const std::string& name,
+                                            RemoveDone done) {
+  inner_.remove_async(user_id, name,
+                      [timer = CallTimer(metrics_, "remove"), done = std::move(done)](
+                          StoreStatus status) mutable { done(timer.done(status)); });
+}
+
 StoreStatus InstrumentedKeypairStore::remove(const std::string& user_id, const std::string& name) {
   CallTimer timer(metrics_, "remove");
   return timer.done(inner_.remove(user_id, name));

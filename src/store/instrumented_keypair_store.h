@@ -19,6 +19,11 @@ class InstrumentedKeypairStore final : public KeypairStore {
   StoreStatus count(const std::string& user_id, std::int64_t& out) override;
   CreateOutcome create(const StoredKeypair& keypair, std::int64_t quota) override;
   StoreStatus remove(const std::string& user_id, const std::string& name) override;
+  // The wrapped store's threading contract passes through unchanged.
+  bool reads_block() const override { return inner_.reads_block(); }
+  bool writes_are_asynchronous() const override { return inner_.writes_are_asynchronous(); }
+  void create_async(const StoredKeypair& keypair, std::int64_t quota, CreateDone done) override;
+  void remove_async(const std::string& user_id, const std::string& name, RemoveDone done) override;
   bool healthy() override;
   StoreStatus scan(std::int64_t after_id, std::int64_t limit,
                    std::vector<StoredKeypair>& out) override;
