@@ -7,6 +7,11 @@ packages=(
   libssl-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev
   python3 openssl
+  # Keystone tests: a real Keystone under uwsgi, and the real clients.
+  keystone uwsgi uwsgi-plugin-python3 python3-openstackclient python3-openstacksdk
+  python3-cryptography
+  # Benchmarks
+  wrk
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -16,6 +21,18 @@ if ((${#missing[@]})); then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
+  # Debian's keystone package would start a system-wide Keystone (init script or systemd) on
+  # port 5000; the tests run their own. Deny service starts while installing, unless the
+  # machine already has a policy (as many CI images do).
+  temporary_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+    $sudo chmod 755 /usr/sbin/policy-rc.d
+    temporary_policy=1
+  fi
   $sudo apt-get update -qq
-  $sudo apt-get install -y --no-install-recommends "${missing[@]}"
+  status=0
+  $sudo apt-get install -y --no-install-recommends "${missing[@]}" || status=$?
+  [ -n "$temporary_policy" ] && $sudo rm -f /usr/sbin/policy-rc.d
+  exit "$status"
 fi
