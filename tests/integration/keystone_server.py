@@ -31,8 +31,9 @@ def keystone_available():
 
 
 class Keystone:
-    def __init__(self, compute_port):
+    def __init__(self, compute_port, token_lifetime=TOKEN_LIFETIME):
         self.compute_port = compute_port
+        self.token_lifetime = token_lifetime
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/v3"
         self.dir = tempfile.mkdtemp(prefix="keystone-it-")
@@ -110,7 +111,7 @@ log_file = {d}/keystone.log
 connection = sqlite:///{d}/keystone.db?check_same_thread=false
 [token]
 provider = fernet
-expiration = {TOKEN_LIFETIME}
+expiration = {self.token_lifetime}
 [fernet_tokens]
 key_repository = {d}/fernet
 [credential]
