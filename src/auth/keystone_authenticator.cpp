@@ -111,8 +111,7 @@ asio::awaitable<AuthOutcome> KeystoneAuthenticator::authenticate(const HeaderLoo
   outcome.context.user_id = user.info->user_id;
   outcome.context.project_id = user.info->project_id;
   outcome.context.roles = user.info->roles;
-  // As Nova's RequestContext does: admin is whatever context_is_admin says.
-  outcome.context.is_admin = policy_.is_admin(outcome.context);
+  outcome.context.is_admin = user.info->is_admin;
   co_return outcome;
 }
 
@@ -152,6 +151,10 @@ asio::awaitable<KeystoneAuthenticator::Checked> KeystoneAuthenticator::validate_
           "keystone: token of user {} is valid until {}", info->user_id,
           std::chrono::duration_cast<std::chrono::seconds>(info->expires_at.time_since_epoch())
               .count());
+      // As Nova's RequestContext does: admin is whatever context_is_admin says. Decided here,
+      // once, since the policy never changes while keypaird runs.
+      info->is_admin =
+          policy_.is_admin(RequestContext{info->user_id, info->project_id, info->roles, false});
       co_return Checked{Validity::valid, std::make_shared<const TokenInfo>(std::move(*info))};
     }
     const auto& error = std::get<KeystoneError>(result);

@@ -5,13 +5,24 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <memory>
 
 namespace keypaird::auth {
 
 TokenDigest token_digest(std::string_view token) {
+  // Fetched once: OpenSSL 3's implicit fetch on every EVP_Digest call takes a lock that all
+  // network threads would share on every request.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  struct ContextFree {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+  };
+  thread_local std::unique_ptr<EVP_MD_CTX, ContextFree> context(EVP_MD_CTX_new());
   TokenDigest digest{};
   unsigned int length = 0;
-  EVP_Digest(token.data(), token.size(), digest.data(), &length, EVP_sha256(), nullptr);
+  if (!sha256 || !context || !EVP_DigestInit_ex2(context.get(), sha256, nullptr) ||
+      !EVP_DigestUpdate(context.get(), token.data(), token.size()) ||
+      !EVP_DigestFinal_ex(context.get(), digest.data(), &length))
+    EVP_Digest(token.data(), token.size(), digest.data(), &length, EVP_sha256(), nullptr);
   return digest;
 }
 

@@ -28,6 +28,7 @@ struct TokenInfo {
   std::string project_domain_id;
   std::vector<std::string> roles;
   SystemClock::time_point expires_at;
+  bool is_admin = false;  // the policy's context_is_admin, decided once when validated
 };
 
 using TokenDigest = std::array<unsigned char, 32>;
