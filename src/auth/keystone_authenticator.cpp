@@ -85,10 +85,12 @@ asio::awaitable<AuthOutcome> KeystoneAuthenticator::authenticate(const HeaderLoo
       allow_expired = true;  // the service may finish work for a user whose token expired
     } else if (settings_.service_token_roles_required) {
       co_return unauthorized();
-    } else {
+    } else if (!warned_about_service_roles_.exchange(true)) {
+      // Once: keystonemiddleware warns on every such request, which floods a busy log.
       spdlog::warn(
-          "a service token without any of the service_token_roles was accepted; "
-          "set [keystone_authtoken] service_token_roles_required = true to refuse it");
+          "a service token without any of the service_token_roles was accepted (it does not "
+          "allow expired user tokens); set [keystone_authtoken] service_token_roles_required = "
+          "true to refuse such tokens");
     }
   }
 

@@ -3,6 +3,7 @@
 // of validated tokens and one Keystone call per unknown token however many requests carry it.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -63,6 +64,7 @@ class KeystoneAuthenticator final : public Authenticator {
   TokenCache cache_;
   SingleFlight<Checked> validations_;
   SingleFlight<ServiceTokenOutcome> service_fetches_;
+  std::atomic<bool> warned_about_service_roles_{false};
   std::mutex service_mutex_;
   std::shared_ptr<const ServiceToken> service_token_;  // guarded by service_mutex_
   SystemClock::time_point service_renew_at_;           // guarded by service_mutex_

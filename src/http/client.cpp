@@ -85,7 +85,8 @@ asio::awaitable<ClientResult> HttpClient::send(const Url& url, ClientRequest req
   auto executor = co_await asio::this_coro::executor;
   const auto deadline = Clock::now() + options_.total_timeout;
   request.target(url.target);
-  request.set(bhttp::field::host, url.host + ":" + url.port);
+  bool ipv6 = url.host.find(':') != std::string::npos;
+  request.set(bhttp::field::host, (ipv6 ? "[" + url.host + "]" : url.host) + ":" + url.port);
   request.set(bhttp::field::connection, "close");
   request.set(bhttp::field::user_agent, "keypaird");
   request.prepare_payload();

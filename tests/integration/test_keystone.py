@@ -1,13 +1,16 @@
 """Keystone authentication end to end: a real Keystone (keystone_server.py), keypaird in
 auth_strategy = keystone, and the real `openstack` CLI and openstacksdk as clients. Also the
 refusals: garbage, expired and revoked tokens, spoofed identity headers, service tokens,
-another user's keypairs without admin, a policy file, Keystone down (503) and back.
+another user's keypairs without admin, a policy file, Keystone down (503) and back, and the same
+Keystone reached over https.
 Keystone starts once for the whole module (it is slow to start)."""
 
+import http.client
 import http.server
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -275,6 +278,69 @@ class RefusalTest(unittest.TestCase):
         self.assertEqual(server.json("GET", "/v2.1/os-keypairs", token)[0], 200)
 
 
+class TlsKeystoneTest(unittest.TestCase):
+    def test_keystone_behind_https(self):
+        """The real Keystone behind a TLS-terminating proxy, trusted through cafile."""
+        with tempfile.TemporaryDirectory() as d:
+            cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days",
+                            "1", "-subj", "/CN=localhost", "-addext",
+                            "subjectAltName=DNS:localhost", "-keyout", key, "-out", cert],
+                           check=True, capture_output=True)
+
+            class Proxy(http.server.BaseHTTPRequestHandler):
+                protocol_version = "HTTP/1.1"
+
+                def forward(self):
+                    length = int(self.headers.get("Content-Length") or 0)
+                    body = self.rfile.read(length) if length else None
+                    upstream = http.client.HTTPConnection("127.0.0.1", keystone.port, timeout=30)
+                    headers = {k: v for k, v in self.headers.items()
+                               if k.lower() not in ("host", "connection")}
+                    upstream.request(self.command, self.path, body=body, headers=headers)
+                    answer = upstream.getresponse()
+                    data = answer.read()
+                    self.send_response(answer.status)
+                    for k, v in answer.getheaders():
+                        if k.lower() not in ("content-length", "connection"):
+                            self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    self.wfile.write(data)
+                    upstream.close()
+
+                do_GET = do_POST = forward
+
+                def log_message(self, *args):
+                    pass
+
+            proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(cert, key)
+            proxy.socket = context.wrap_socket(proxy.socket, server_side=True)
+            threading.Thread(target=proxy.serve_forever, daemon=True).start()
+            https_url = f"https://localhost:{proxy.server_address[1]}"
+            # No catalog endpoint in region "Elsewhere": validation goes to auth_url as well.
+            config = keystone.keypaird_config().replace(
+                f"auth_url = http://127.0.0.1:{keystone.port}", f"auth_url = {https_url}"
+            ).replace("region_name = RegionOne", "region_name = Elsewhere")
+            tls = Keypaird(BINARY, config + f"cafile = {cert}\n").start()
+            untrusted = Keypaird(BINARY, config).start()
+            try:
+                token = keystone.user_token("alice")
+                self.assertEqual(tls.json("GET", "/v2.1/os-keypairs", token)[0], 200)
+                self.assertIn(f"validating at {https_url}/v3", tls.read_log())
+                self.assertEqual(tls.json("GET", "/v2.1/os-keypairs", "garbage")[0], 401)
+                # Without the CA the certificate is not trusted: unavailable, not allowed.
+                self.assertEqual(untrusted.json("GET", "/v2.1/os-keypairs", token)[0], 503)
+            finally:
+                tls.cleanup()
+                untrusted.cleanup()
+                proxy.shutdown()
+                proxy.server_close()
+
+
 class FailingIdentityTest(unittest.TestCase):
     def test_keystone_5xx_gives_503(self):
         class Failing(http.server.BaseHTTPRequestHandler):
@@ -301,6 +367,7 @@ class FailingIdentityTest(unittest.TestCase):
         finally:
             broken.cleanup()
             failing.shutdown()
+            failing.server_close()
 
 
 if __name__ == "__main__":
