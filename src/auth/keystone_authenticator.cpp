@@ -20,10 +20,10 @@ bool has_any_role(const TokenInfo& info, const std::vector<std::string>& wanted)
   return false;
 }
 
-std::string trimmed(std::string_view s) {
+std::string_view trimmed(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return std::string(s);
+  return s;
 }
 
 }  // namespace
@@ -61,18 +61,20 @@ asio::awaitable<AuthOutcome> KeystoneAuthenticator::authenticate(const HeaderLoo
   // Only what Keystone says counts: incoming X-User-Id, X-Roles and the like are never read.
   auto user_header = headers("X-Auth-Token");
   if (!user_header) user_header = headers("X-Storage-Token");
-  std::string user_token = user_header ? trimmed(*user_header) : "";
+  // A view into the request (which outlives this coroutine): copied only on a cache miss.
+  std::string_view user_token = user_header ? trimmed(*user_header) : std::string_view{};
   if (user_token.empty()) co_return unauthorized();
 
   bool allow_expired = false;
   if (auto service_header = headers("X-Service-Token")) {
-    std::string service_token = trimmed(*service_header);
+    std::string_view service_token = trimmed(*service_header);
     // (No co_await inside ?: here: GCC 12 miscompiles some of those.)
     Checked service;
     if (auto hit = cached(token_digest(service_token), false)) {
       service = std::move(*hit);
     } else {
-      service = co_await check(std::move(service_token), false);
+      std::string copy(service_token);
+      service = co_await check(std::move(copy), false);
     }
     if (service.validity == Validity::unavailable) {
       AuthOutcome outcome;
@@ -98,7 +100,8 @@ asio::awaitable<AuthOutcome> KeystoneAuthenticator::authenticate(const HeaderLoo
   if (auto hit = cached(token_digest(user_token), allow_expired)) {
     user = std::move(*hit);
   } else {
-    user = co_await check(std::move(user_token), allow_expired);
+    std::string copy(user_token);
+    user = co_await check(std::move(copy), allow_expired);
   }
   if (user.validity == Validity::unavailable) {
     AuthOutcome outcome;
