@@ -8,6 +8,11 @@ packages=(
   libgtest-dev libgmock-dev
   python3 openssl
   postgresql nginx-light  # servers the PostgreSQL tests start for themselves
+  # Keystone tests: a real Keystone under uwsgi, and the real clients.
+  keystone uwsgi uwsgi-plugin-python3 python3-openstackclient python3-openstacksdk
+  python3-cryptography
+  # Benchmarks
+  wrk
 )
 # --bench adds what bench/run.py needs.
 if [ "${1:-}" = "--bench" ]; then packages+=(wrk nginx-light); fi
@@ -19,6 +24,18 @@ if ((${#missing[@]})); then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
+  # Debian's keystone package would start a system-wide Keystone (init script or systemd) on
+  # port 5000; the tests run their own. Deny service starts while installing, unless the
+  # machine already has a policy (as many CI images do).
+  temporary_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+    $sudo chmod 755 /usr/sbin/policy-rc.d
+    temporary_policy=1
+  fi
   $sudo apt-get update -qq
-  $sudo apt-get install -y --no-install-recommends "${missing[@]}"
+  status=0
+  $sudo apt-get install -y --no-install-recommends "${missing[@]}" || status=$?
+  [ -n "$temporary_policy" ] && $sudo rm -f /usr/sbin/policy-rc.d
+  exit "$status"
 fi

@@ -8,6 +8,7 @@
 
 #include "api/application.h"
 #include "auth/authenticator.h"
+#include "auth/keystone_authenticator.h"
 #include "auth/policy.h"
 #include "config/config.h"
 #include "http/server.h"
@@ -90,8 +91,51 @@ int main(int argc, char** argv) {
                              thread_count(cfg.key_generation_threads),
                              [&metrics](std::size_t n) { metrics.set_key_pool_size(n); });
   keypairs::KeypairService service(store, cfg.quota_key_pairs, &key_pool);
-  auth::NoAuth2Authenticator authenticator;
-  auth::DefaultKeypairPolicy policy;
+  std::shared_ptr<auth::RulePolicy> policy;
+  {
+    std::vector<std::string> policy_warnings;
+    auto built = cfg.policy_file.empty()
+                     ? auth::RulePolicy::build({}, &policy_warnings)
+                     : auth::RulePolicy::load_file(cfg.policy_file, &policy_warnings);
+    if (auto* error = std::get_if<std::string>(&built)) {
+      spdlog::error("policy: {}", *error);
+      return 2;
+    }
+    policy = std::get<std::shared_ptr<auth::RulePolicy>>(built);
+    for (const auto& warning : policy_warnings) spdlog::warn("policy: {}", warning);
+    if (!cfg.policy_file.empty()) spdlog::info("policy: rules from {}", cfg.policy_file);
+  }
+  std::unique_ptr<auth::Authenticator> authenticator;
+  if (cfg.auth_strategy == "keystone") {
+    const auto& k = cfg.keystone;
+    auth::KeystoneAuthSettings settings;
+    settings.keystone = {k.auth_url,     k.username,         k.password,
+                         k.project_name, k.user_domain_name, k.project_domain_name,
+                         k.region_name,  k.interface};
+    settings.www_authenticate_uri = k.www_authenticate_uri;
+    settings.token_cache_time = std::chrono::seconds(k.token_cache_time);
+    settings.token_cache_size = cfg.token_cache_size;
+    settings.service_token_roles = k.service_token_roles;
+    settings.service_token_roles_required = k.service_token_roles_required;
+    http::ClientOptions client;
+    client.connect_timeout =
+        std::chrono::milliseconds(static_cast<long long>(k.http_connect_timeout * 1000));
+    client.total_timeout =
+        std::chrono::milliseconds(static_cast<long long>(cfg.keystone_request_timeout * 1000));
+    client.connect_retries = k.http_request_max_retries;
+    client.ca_file = k.cafile;
+    settings.on_cache_lookup = [&metrics](bool hit) {
+      hit ? metrics.token_cache_hit() : metrics.token_cache_miss();
+    };
+    settings.on_keystone_call = [&metrics](double seconds, std::string_view outcome) {
+      metrics.observe_keystone_request(seconds, outcome);
+    };
+    authenticator =
+        std::make_unique<auth::KeystoneAuthenticator>(std::move(settings), client, *policy);
+    spdlog::info("auth: keystone at {} (token cache {} s)", k.auth_url, k.token_cache_time);
+  } else {
+    authenticator = std::make_unique<auth::NoAuth2Authenticator>();
+  }
   boost::asio::thread_pool blocking_pool(64);
   boost::asio::thread_pool generation_pool(
       static_cast<std::size_t>(thread_count(cfg.key_generation_threads)));
@@ -105,7 +149,7 @@ int main(int argc, char** argv) {
   operations.log = log.get();
   operations.health = &health;
   operations.metrics_token = cfg.metrics_token;
-  api::Application application(settings, authenticator, policy, service, blocking_pool,
+  api::Application application(settings, *authenticator, *policy, service, blocking_pool,
                                generation_pool, operations);
   api::OperationsEndpoint operations_endpoint(metrics, &health);
 

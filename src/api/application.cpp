@@ -338,7 +338,8 @@ asio::awaitable<Response> Application::api_request(Call& call, bool legacy_v2) {
                               : observability::Route::other;
 
   auto lookup = [&call](std::string_view name) { return call.header(name); };
-  auto outcome = authenticator_.authenticate(lookup);
+  auth::HeaderLookup lookup_function = lookup;
+  auto outcome = co_await authenticator_.authenticate(lookup_function);
   switch (outcome.status) {
     case auth::AuthOutcome::Status::authenticated:
       break;
@@ -351,9 +352,10 @@ asio::awaitable<Response> Application::api_request(Call& call, bool legacy_v2) {
       co_return response;
     }
     case auth::AuthOutcome::Status::unauthorized:
+      if (!outcome.challenge.empty()) co_return keystone_unauthorized(outcome.challenge);
       co_return fault_response(401, "The request you have made requires authentication.");
     case auth::AuthOutcome::Status::unavailable:
-      co_return fault_response(503, "The identity service is unavailable. Please try again later.");
+      co_return fault_response(503, "The Keystone service is temporarily unavailable.");
   }
   call.context = std::move(outcome.context);
   call.log.user_id = call.context.user_id;

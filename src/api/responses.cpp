@@ -82,6 +82,17 @@ Response empty_response(unsigned status, const char* content_type) {
   return response;
 }
 
+Response keystone_unauthorized(const std::string& challenge) {
+  Response response{bhttp::status::unauthorized, 11};
+  response.set(bhttp::field::content_type, "application/json");
+  response.set(bhttp::field::www_authenticate, challenge);
+  // Byte for byte what keystonemiddleware sends (Python's json.dumps spacing).
+  response.body() =
+      R"({"error": {"code": 401, "title": "Unauthorized", "message": "The request you have made )"
+      R"(requires authentication."}})";
+  return response;
+}
+
 Response error_response(const keypairs::KeypairError& error) {
   using Kind = keypairs::KeypairErrorKind;
   switch (error.kind) {

@@ -23,6 +23,8 @@ Response fault_response(unsigned status, const std::string& message);
 Response plain_not_found();                     // webob's text 404, outside any handler
 Response request_too_large(std::size_t limit);  // oslo sizelimit's text 413
 Response empty_response(unsigned status, const char* content_type);
+// keystonemiddleware's 401 for a missing or invalid token, with `WWW-Authenticate: <challenge>`.
+Response keystone_unauthorized(const std::string& challenge);
 
 // The one place keypair errors become HTTP.
 Response error_response(const keypairs::KeypairError& error);

@@ -1,8 +1,9 @@
 // Authentication is a replaceable step: an Authenticator turns the request's headers into a
 // RequestContext or says why it cannot. NoAuth2Authenticator is Nova's development mode;
-// Keystone validation plugs in behind the same interface.
+// KeystoneAuthenticator (keystone_authenticator.h) validates tokens against Keystone.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <functional>
 #include <optional>
 #include <string>
@@ -20,18 +21,23 @@ struct AuthOutcome {
     authenticated,  // `context` is set
     token_issued,   // noauth2 without a token: answer 204 with `issued_token` and the project
     unauthorized,   // missing or invalid credentials
-    unavailable,    // the identity service could not be reached
+    unavailable,    // the identity service could not be reached or failed
   } status = Status::unauthorized;
   RequestContext context;
   std::string issued_token;
   std::string issued_project_id;
+  // For `unauthorized` from Keystone: the WWW-Authenticate value (`Keystone uri="..."`), which
+  // also selects keystonemiddleware's 401 body. Empty for noauth2.
+  std::string challenge;
 };
 
 class Authenticator {
  public:
   virtual ~Authenticator() = default;
-  // Safe to call from any thread.
-  virtual AuthOutcome authenticate(const HeaderLookup& headers) = 0;
+  // Runs on a network thread and never blocks it: work that waits (a call to Keystone) suspends
+  // the coroutine. `headers` must stay valid until the awaitable completes. Safe to call from
+  // any thread, concurrently.
+  virtual boost::asio::awaitable<AuthOutcome> authenticate(const HeaderLookup& headers) = 0;
 };
 
 // Nova's noauth2: "X-Auth-Token: user[:project]" (project defaults to the user); the caller is
@@ -39,7 +45,9 @@ class Authenticator {
 // X-Auth-User / X-Auth-Project-Id (both default "admin").
 class NoAuth2Authenticator final : public Authenticator {
  public:
-  AuthOutcome authenticate(const HeaderLookup& headers) override;
+  boost::asio::awaitable<AuthOutcome> authenticate(const HeaderLookup& headers) override;
+  // The same decision, synchronously (it never waits for anything).
+  static AuthOutcome authenticate_now(const HeaderLookup& headers);
 };
 
 }  // namespace keypaird::auth

@@ -3,7 +3,12 @@
 
 namespace keypaird::auth {
 
-AuthOutcome NoAuth2Authenticator::authenticate(const HeaderLookup& headers) {
+boost::asio::awaitable<AuthOutcome> NoAuth2Authenticator::authenticate(
+    const HeaderLookup& headers) {
+  co_return authenticate_now(headers);
+}
+
+AuthOutcome NoAuth2Authenticator::authenticate_now(const HeaderLookup& headers) {
   AuthOutcome outcome;
   auto token = headers("X-Auth-Token");
   if (!token) {

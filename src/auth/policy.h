@@ -1,9 +1,14 @@
-// Authorization of the four keypair actions. Nova's default for each is
-// "rule:context_is_admin or user_id:%(user_id)s", i.e. admins may act for anyone, others only
-// for themselves.
+// Authorization of the four keypair actions in oslo.policy's rule language. Nova's default for
+// each is "rule:context_is_admin or user_id:%(user_id)s" (context_is_admin = "role:admin"):
+// admins may act for anyone, others only for themselves. An operator's policy file (YAML or
+// JSON, as in nova.conf's [oslo_policy] policy_file) may override any rule.
 #pragma once
 
+#include <map>
+#include <memory>
 #include <string>
+#include <variant>
+#include <vector>
 
 #include "auth/request_context.h"
 
@@ -13,14 +18,69 @@ class Policy {
  public:
   virtual ~Policy() = default;
   // `rule` is e.g. "os_compute_api:os-keypairs:create"; `target_user_id` whose keypairs.
+  // Thread-safe (policies are immutable once built).
   virtual bool allows(const std::string& rule, const RequestContext& context,
                       const std::string& target_user_id) const = 0;
+  // Nova's check_is_admin: the context_is_admin rule for these credentials.
+  virtual bool is_admin(const RequestContext& context) const = 0;
 };
 
-class DefaultKeypairPolicy final : public Policy {
+// One parsed rule expression (a tree of checks).
+struct PolicyCheck {
+  enum class Kind { always, never, rule, role, generic, all_of, any_of, negation } kind;
+  std::string name;           // rule: the rule's name; role: the role; generic: the credential key
+  std::string match;          // role and generic: the right-hand side, may hold %(name)s
+  bool literal_kind = false;  // generic: the left side was a quoted literal ('x':%(y)s)
+  std::vector<std::shared_ptr<const PolicyCheck>> children;
+};
+using PolicyCheckPtr = std::shared_ptr<const PolicyCheck>;
+
+struct PolicyParse {
+  PolicyCheckPtr check;  // null on error
+  std::string error;
+};
+
+// Parses an oslo.policy expression: role:, rule:, key:value generic checks with %(name)s,
+// @ (always), ! (never), and, or, not, parentheses. The empty expression always passes.
+PolicyParse parse_policy_expression(const std::string& text);
+
+class RulePolicy final : public Policy {
  public:
+  // Nova's defaults for the keypair rules and the base rules they use.
+  static std::map<std::string, std::string> nova_defaults();
+
+  // Nova's defaults, overridden by `overrides`. Errors name the offending rule.
+  static std::variant<std::shared_ptr<RulePolicy>, std::string> build(
+      const std::map<std::string, std::string>& overrides, std::vector<std::string>* warnings);
+  // Reads a policy file: YAML made of `"name": "expression"` lines, or a JSON object.
+  static std::variant<std::shared_ptr<RulePolicy>, std::string> load_file(
+      const std::string& path, std::vector<std::string>* warnings);
+  // The same, from the file's text (for tests).
+  static std::variant<std::map<std::string, std::string>, std::string> parse_policy_text(
+      const std::string& text);
+
   bool allows(const std::string& rule, const RequestContext& context,
               const std::string& target_user_id) const override;
+  bool is_admin(const RequestContext& context) const override;
+
+  // Evaluates rule `name` for `context` against a target (name -> value).
+  bool check_rule(const std::string& name, const RequestContext& context,
+                  const std::map<std::string, std::string>& target) const;
+
+ private:
+  std::map<std::string, PolicyCheckPtr> rules_;
+};
+
+// Nova's default policy, with no file (kept for callers that need no configuration).
+class DefaultKeypairPolicy final : public Policy {
+ public:
+  DefaultKeypairPolicy();
+  bool allows(const std::string& rule, const RequestContext& context,
+              const std::string& target_user_id) const override;
+  bool is_admin(const RequestContext& context) const override;
+
+ private:
+  std::shared_ptr<RulePolicy> rules_;
 };
 
 }  // namespace keypaird::auth

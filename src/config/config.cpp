@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -27,6 +28,13 @@ std::string lower(std::string s) {
 }
 
 bool parse_int(const std::string& text, std::int64_t& out) {
+  auto first = text.data();
+  auto last = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(first, last, out);
+  return ec == std::errc() && ptr == last && !text.empty();
+}
+
+bool parse_seconds(const std::string& text, double& out) {
   auto first = text.data();
   auto last = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(first, last, out);
@@ -147,8 +155,6 @@ bool apply(const Entries& entries, Config& c, LoadResult& result) {
     } else if (key == "api.auth_strategy") {
       if (value != "noauth2" && value != "keystone")
         return bad(key, value, "expected noauth2 or keystone");
-      if (value == "keystone")
-        return bad(key, value, "keystone authentication is not available in this build yet");
       c.auth_strategy = value;
     } else if (key == "api.max_limit") {
       if (!parse_int(value, n) || n < 0) return bad(key, value, "expected an integer >= 0");
@@ -187,6 +193,71 @@ bool apply(const Entries& entries, Config& c, LoadResult& result) {
     } else if (key == "keypaird.key_generation_threads") {
       if (!parse_int(value, n) || n < 0 || n > 64) return bad(key, value, "expected 0-64");
       c.key_generation_threads = static_cast<int>(n);
+    } else if (key == "keypaird.token_cache_size") {
+      if (!parse_int(value, n) || n < 1) return bad(key, value, "expected a positive integer");
+      c.token_cache_size = static_cast<std::size_t>(n);
+    } else if (key == "keypaird.keystone_request_timeout") {
+      double seconds = 0;
+      if (!parse_seconds(value, seconds) || seconds <= 0)
+        return bad(key, value, "expected a positive number of seconds");
+      c.keystone_request_timeout = seconds;
+    } else if (key == "oslo_policy.policy_file") {
+      c.policy_file = value;
+    } else if (key.rfind("keystone_authtoken.", 0) == 0) {
+      std::string option = key.substr(std::string("keystone_authtoken.").size());
+      auto& k = c.keystone;
+      if (option == "www_authenticate_uri" || option == "auth_url") {
+        if (value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0)
+          return bad(key, value, "expected an http:// or https:// URL");
+        (option == "auth_url" ? k.auth_url : k.www_authenticate_uri) = value;
+      } else if (option == "auth_type") {
+        if (value != "password") return bad(key, value, "only auth_type = password is supported");
+        k.auth_type = value;
+      } else if (option == "cafile") {
+        k.cafile = value;
+      } else if (option == "username") {
+        k.username = value;
+      } else if (option == "password") {
+        k.password = value;
+      } else if (option == "project_name") {
+        k.project_name = value;
+      } else if (option == "user_domain_name") {
+        k.user_domain_name = value;
+      } else if (option == "project_domain_name") {
+        k.project_domain_name = value;
+      } else if (option == "region_name") {
+        k.region_name = value;
+      } else if (option == "interface") {
+        auto v = lower(value);
+        if (v.size() > 3 && v.substr(v.size() - 3) == "url") v.resize(v.size() - 3);
+        if (v != "public" && v != "internal" && v != "admin")
+          return bad(key, value, "expected public, internal or admin");
+        k.interface = v;
+      } else if (option == "token_cache_time") {
+        if (!parse_int(value, n) || n < -1 || n > 86400)
+          return bad(key, value, "expected -1 (no cache) or 0-86400 seconds");
+        k.token_cache_time = static_cast<int>(n);
+      } else if (option == "http_connect_timeout") {
+        double seconds = 0;
+        if (!parse_seconds(value, seconds) || seconds < 0)
+          return bad(key, value, "expected a number of seconds");
+        k.http_connect_timeout = seconds;
+      } else if (option == "http_request_max_retries") {
+        if (!parse_int(value, n) || n < 0 || n > 10) return bad(key, value, "expected 0-10");
+        k.http_request_max_retries = static_cast<int>(n);
+      } else if (option == "service_token_roles") {
+        k.service_token_roles.clear();
+        std::stringstream list(value);
+        std::string role;
+        while (std::getline(list, role, ','))
+          if (!trim(role).empty()) k.service_token_roles.push_back(trim(role));
+      } else if (option == "service_token_roles_required") {
+        auto v = lower(value);
+        if (v != "true" && v != "false") return bad(key, value, "expected true or false");
+        k.service_token_roles_required = v == "true";
+      } else {
+        result.warnings.push_back("ignoring unknown option [keystone_authtoken] " + option);
+      }
     } else {
       result.warnings.push_back("ignoring unknown option [" + key.substr(0, key.find('.')) + "] " +
                                 key.substr(key.find('.') + 1));
@@ -196,6 +267,19 @@ bool apply(const Entries& entries, Config& c, LoadResult& result) {
   if (auto dir = entries.find("default.log_dir");
       dir != entries.end() && !dir->second.empty() && !c.log_file.empty() && c.log_file[0] != '/')
     c.log_file = dir->second + "/" + c.log_file;
+  if (c.auth_strategy == "keystone") {
+    const auto& k = c.keystone;
+    for (auto [name, value] : {std::pair{"auth_url", &k.auth_url},
+                               {"username", &k.username},
+                               {"password", &k.password},
+                               {"project_name", &k.project_name}}) {
+      if (value->empty()) {
+        result.error = std::string("[keystone_authtoken] ") + name +
+                       " is required with [api] auth_strategy = keystone";
+        return false;
+      }
+    }
+  }
   return true;
 }
 
@@ -276,6 +360,20 @@ LoadResult load_config_files(const std::vector<std::string>& paths) {
   }
   Config config;
   if (!apply(entries, config, result)) return result;
+  if (!config.policy_file.empty() && config.policy_file.front() != '/' && !paths.empty()) {
+    // Like oslo.config's find_file: a relative policy file lives next to a config file.
+    std::string first_candidate;
+    for (const auto& path : paths) {
+      auto dir = std::filesystem::absolute(path).parent_path();
+      auto candidate = (dir / config.policy_file).string();
+      if (first_candidate.empty()) first_candidate = candidate;
+      if (std::filesystem::exists(candidate)) {
+        first_candidate = candidate;
+        break;
+      }
+    }
+    config.policy_file = first_candidate;
+  }
   result.config = config;
   return result;
 }

@@ -10,6 +10,26 @@
 
 namespace keypaird::config {
 
+// [keystone_authtoken]: keystonemiddleware's option names, as written in nova.conf.
+struct KeystoneAuthtokenConfig {
+  std::string www_authenticate_uri;    // for WWW-Authenticate; empty = auth_url
+  std::string auth_url;                // http(s)://host:port[/path]; /v3 is appended if absent
+  std::string auth_type = "password";  // the only plugin supported
+  std::string username;
+  std::string password;
+  std::string project_name;
+  std::string user_domain_name = "Default";
+  std::string project_domain_name = "Default";
+  std::string region_name;             // empty = any region
+  std::string interface = "internal";  // which identity endpoint of the catalog to validate at
+  int token_cache_time = 300;          // seconds; -1 disables the cache
+  double http_connect_timeout = 0;     // seconds; 0 = none (the total timeout still applies)
+  int http_request_max_retries = 3;    // retries of a failed connection
+  std::vector<std::string> service_token_roles = {"service"};
+  bool service_token_roles_required = false;
+  std::string cafile;  // https: CA bundle to verify Keystone with (default: the system's)
+};
+
 struct Config {
   // [DEFAULT]
   std::string listen_host = "127.0.0.1";         // osapi_compute_listen
@@ -41,6 +61,12 @@ struct Config {
   std::string metrics_listen_host;  // metrics_listen = host:port; empty host = no listener
   std::uint16_t metrics_listen_port = 0;
   std::string metrics_token;  // non-empty: /metrics on the API port with this bearer token
+  std::size_t token_cache_size = 10000;  // validated tokens kept at most
+  double keystone_request_timeout = 30;  // seconds one call to Keystone may take in total
+  // [keystone_authtoken]
+  KeystoneAuthtokenConfig keystone;
+  // [oslo_policy]
+  std::string policy_file;  // empty = Nova's defaults; relative = next to the config files
 
   std::string effective_database_connection() const;
   // True when the connection URL names PostgreSQL; then postgres_url() is what libpq accepts.

@@ -11,8 +11,7 @@ using namespace keypaird::auth;
 namespace {
 
 AuthOutcome authenticate(std::map<std::string, std::string> headers) {
-  NoAuth2Authenticator authenticator;
-  return authenticator.authenticate(
+  return NoAuth2Authenticator::authenticate_now(
       [&headers](std::string_view name) -> std::optional<std::string_view> {
         auto it = headers.find(std::string(name));
         if (it == headers.end()) return std::nullopt;

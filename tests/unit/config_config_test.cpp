@@ -71,3 +71,37 @@ TEST(Config, BadDatabaseSettingsAreRefusedWithoutShowingTheUrl) {
   EXPECT_FALSE(parse_config_text("[database]\ntimeout = soon\n").config);
   EXPECT_FALSE(parse_config_text("[database]\nmax_pool_size = 0\n").config);
 }
+
+TEST(Config, KeystoneAuthtokenOptions) {
+  auto r = parse_config_text(
+      "[api]\nauth_strategy = keystone\n[keystone_authtoken]\n"
+      "www_authenticate_uri = http://k:5000/v3\nauth_url = http://k:5000\nauth_type = password\n"
+      "username = nova\npassword = s=cr:t\nproject_name = service\nuser_domain_name = D1\n"
+      "project_domain_name = D2\nregion_name = RegionOne\ninterface = publicURL\n"
+      "token_cache_time = -1\nhttp_connect_timeout = 2.5\nservice_token_roles = service, admin\n"
+      "service_token_roles_required = True\nmemcached_servers = m:11211\n"
+      "[oslo_policy]\npolicy_file = /etc/keypaird/policy.yaml\n");
+  ASSERT_TRUE(r.config) << r.error;
+  const auto& k = r.config->keystone;
+  EXPECT_EQ(r.config->auth_strategy, "keystone");
+  EXPECT_EQ(k.auth_url, "http://k:5000");
+  EXPECT_EQ(k.password, "s=cr:t");
+  EXPECT_EQ(k.user_domain_name, "D1");
+  EXPECT_EQ(k.interface, "public");
+  EXPECT_EQ(k.token_cache_time, -1);
+  EXPECT_DOUBLE_EQ(k.http_connect_timeout, 2.5);
+  EXPECT_EQ(k.service_token_roles, (std::vector<std::string>{"service", "admin"}));
+  EXPECT_TRUE(k.service_token_roles_required);
+  EXPECT_EQ(r.config->policy_file, "/etc/keypaird/policy.yaml");
+  ASSERT_EQ(r.warnings.size(), 1u);  // memcached_servers
+  EXPECT_NE(r.warnings[0].find("memcached_servers"), std::string::npos);
+}
+
+TEST(Config, KeystoneNeedsCredentials) {
+  auto r = parse_config_text("[api]\nauth_strategy = keystone\n");
+  EXPECT_FALSE(r.config);
+  EXPECT_NE(r.error.find("auth_url"), std::string::npos);
+  EXPECT_FALSE(parse_config_text("[keystone_authtoken]\nauth_type = token\n").config);
+  EXPECT_FALSE(parse_config_text("[keystone_authtoken]\ntoken_cache_time = soon\n").config);
+  EXPECT_FALSE(parse_config_text("[keystone_authtoken]\nauth_url = keystone:5000\n").config);
+}

@@ -1,0 +1,96 @@
+// TokenCache: a mutex-guarded hash map plus an insertion-order queue for eviction. Hits do not
+// reorder anything, so a hit is one hash, one lock and one lookup.
+#include "auth/token_cache.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <memory>
+
+namespace keypaird::auth {
+
+TokenDigest token_digest(std::string_view token) {
+  // Fetched once: OpenSSL 3's implicit fetch on every EVP_Digest call takes a lock that all
+  // network threads would share on every request.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  struct ContextFree {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+  };
+  thread_local std::unique_ptr<EVP_MD_CTX, ContextFree> context(EVP_MD_CTX_new());
+  TokenDigest digest{};
+  unsigned int length = 0;
+  if (!sha256 || !context || !EVP_DigestInit_ex2(context.get(), sha256, nullptr) ||
+      !EVP_DigestUpdate(context.get(), token.data(), token.size()) ||
+      !EVP_DigestFinal_ex(context.get(), digest.data(), &length))
+    EVP_Digest(token.data(), token.size(), digest.data(), &length, EVP_sha256(), nullptr);
+  return digest;
+}
+
+std::string digest_hex(const TokenDigest& digest) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(digest.size() * 2);
+  for (unsigned char c : digest) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+TokenCache::TokenCache(std::size_t capacity, std::chrono::seconds ttl)
+    : capacity_(capacity == 0 ? 1 : capacity), ttl_(ttl) {}
+
+std::shared_ptr<const TokenInfo> TokenCache::find(const TokenDigest& digest,
+                                                  SystemClock::time_point now) {
+  if (ttl_.count() < 0) return nullptr;
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(digest);
+  if (it == entries_.end()) return nullptr;
+  if (now >= it->second.fresh_until) {
+    entries_.erase(it);  // its order_ record is dropped lazily
+    return nullptr;
+  }
+  return it->second.info;
+}
+
+void TokenCache::insert(const TokenDigest& digest, std::shared_ptr<const TokenInfo> info,
+                        SystemClock::time_point now) {
+  if (ttl_.count() < 0 || !info) return;
+  auto fresh_until = std::min(now + ttl_, info->expires_at);
+  if (fresh_until <= now) return;
+  std::lock_guard lock(mutex_);
+  if (entries_.find(digest) == entries_.end()) make_room(now);
+  std::uint64_t generation = next_generation_++;
+  entries_[digest] = Entry{std::move(info), fresh_until, generation};
+  order_.emplace_back(digest, generation);
+}
+
+void TokenCache::make_room(SystemClock::time_point now) {
+  // Records whose entry was replaced or erased are stale; drop them as they surface.
+  auto live = [this](const std::pair<TokenDigest, std::uint64_t>& record) {
+    auto it = entries_.find(record.first);
+    return it != entries_.end() && it->second.generation == record.second;
+  };
+  while (!order_.empty() && !live(order_.front())) order_.pop_front();
+  if (order_.size() > 2 * capacity_) {
+    // Stale records behind a live one: compact so the queue stays bounded.
+    std::erase_if(order_, [&live](const auto& record) { return !live(record); });
+  }
+  if (entries_.size() < capacity_) return;
+  // Full: first sweep out what has expired, then evict the oldest insertions.
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    it = now >= it->second.fresh_until ? entries_.erase(it) : std::next(it);
+  }
+  while (entries_.size() >= capacity_ && !order_.empty()) {
+    auto record = order_.front();
+    order_.pop_front();
+    if (live(record)) entries_.erase(record.first);
+  }
+}
+
+std::size_t TokenCache::size() const {
+  std::lock_guard lock(mutex_);
+  return entries_.size();
+}
+
+}  // namespace keypaird::auth

@@ -1,0 +1,78 @@
+// TokenCache: validated Keystone tokens, keyed by the SHA-256 of the token (the token itself is
+// never stored), each kept for the configured time and never past the token's own expiry.
+// Bounded: when full, expired entries go first, then the oldest.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace keypaird::auth {
+
+using SystemClock = std::chrono::system_clock;
+
+// What a successful validation says about a token (the fields Nova uses).
+struct TokenInfo {
+  std::string user_id;
+  std::string user_name;
+  std::string user_domain_id;
+  std::string project_id;  // empty for tokens not scoped to a project
+  std::string project_name;
+  std::string project_domain_id;
+  std::vector<std::string> roles;
+  SystemClock::time_point expires_at;
+  bool is_admin = false;  // the policy's context_is_admin, decided once when validated
+};
+
+using TokenDigest = std::array<unsigned char, 32>;
+
+// SHA-256 of the token.
+TokenDigest token_digest(std::string_view token);
+// Lower-case hex of a digest (for flight keys; never logged with the token).
+std::string digest_hex(const TokenDigest& digest);
+
+class TokenCache {
+ public:
+  // `ttl` < 0 disables caching (find never hits, insert does nothing).
+  TokenCache(std::size_t capacity, std::chrono::seconds ttl);
+
+  // The cached validation, if present and still fresh at `now`. Thread-safe.
+  std::shared_ptr<const TokenInfo> find(const TokenDigest& digest, SystemClock::time_point now);
+  // Remembers a successful validation until min(now + ttl, info->expires_at). Thread-safe.
+  void insert(const TokenDigest& digest, std::shared_ptr<const TokenInfo> info,
+              SystemClock::time_point now);
+  std::size_t size() const;
+
+ private:
+  struct DigestHash {
+    std::size_t operator()(const TokenDigest& d) const {
+      std::size_t h;
+      static_assert(sizeof h <= sizeof(TokenDigest));
+      __builtin_memcpy(&h, d.data(), sizeof h);
+      return h;
+    }
+  };
+  struct Entry {
+    std::shared_ptr<const TokenInfo> info;
+    SystemClock::time_point fresh_until;
+    std::uint64_t generation;  // matches the order_ record that inserted it
+  };
+
+  void make_room(SystemClock::time_point now);  // needs mutex_
+
+  const std::size_t capacity_;
+  const std::chrono::seconds ttl_;
+  mutable std::mutex mutex_;
+  std::unordered_map<TokenDigest, Entry, DigestHash> entries_;  // guarded by mutex_
+  std::deque<std::pair<TokenDigest, std::uint64_t>> order_;     // guarded by mutex_
+  std::uint64_t next_generation_ = 0;                           // guarded by mutex_
+};
+
+}  // namespace keypaird::auth
