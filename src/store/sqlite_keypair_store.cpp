@@ -186,7 +186,7 @@ SqliteKeypairStore::SqliteKeypairStore(const std::string& path)
 
 SqliteKeypairStore::~SqliteKeypairStore() {
   {
-    std::lock_guard lock(queue_mutex_);
+    MutexLock lock(queue_mutex_);
     stopping_ = true;
   }
   queue_ready_.notify_all();
@@ -202,7 +202,7 @@ SqliteConnection& SqliteKeypairStore::reader() {
   auto connection = std::make_unique<SqliteConnection>(path_);
   SqliteConnection* raw = connection.get();
   {
-    std::lock_guard lock(readers_mutex_);
+    MutexLock lock(readers_mutex_);
     readers_.push_back(std::move(connection));
   }
   mine.emplace(instance_id_, raw);
@@ -261,23 +261,23 @@ StoreStatus SqliteKeypairStore::count(const std::string& user_id, std::int64_t& 
 CreateOutcome SqliteKeypairStore::create(const StoredKeypair& keypair, std::int64_t quota) {
   CreateOp op{keypair, quota, {}};
   auto result = op.done.get_future();
-  {
-    std::lock_guard lock(queue_mutex_);
-    queue_.emplace_back(std::move(op));
-  }
-  queue_ready_.notify_one();
+  enqueue(std::move(op));
   return result.get();
 }
 
 StoreStatus SqliteKeypairStore::remove(const std::string& user_id, const std::string& name) {
   RemoveOp op{user_id, name, {}};
   auto result = op.done.get_future();
+  enqueue(std::move(op));
+  return result.get();
+}
+
+void SqliteKeypairStore::enqueue(WriteOp op) {
   {
-    std::lock_guard lock(queue_mutex_);
-    queue_.emplace_back(std::move(op));
+    MutexLock lock(queue_mutex_);
+    queue_.push_back(std::move(op));
   }
   queue_ready_.notify_one();
-  return result.get();
 }
 
 void SqliteKeypairStore::writer_loop() {
@@ -285,8 +285,8 @@ void SqliteKeypairStore::writer_loop() {
   for (;;) {
     std::deque<WriteOp> batch;
     {
-      std::unique_lock lock(queue_mutex_);
-      queue_ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      MutexLock lock(queue_mutex_);
+      while (!stopping_ && queue_.empty()) queue_ready_.wait();
       if (queue_.empty()) return;  // stopping, and everything queued was written
       batch.swap(queue_);
     }
