@@ -46,13 +46,12 @@ class SCOPED_CAPABILITY MutexLock {
   Mutex& mutex_;
 };
 
-// A condition variable bound to one Mutex; wait() must be called with that mutex held (the
-// analysis checks it) and returns with it held again.
+// A condition variable for a Mutex: wait() must be called with that mutex held (the analysis
+// checks it) and returns with it held again. Always use it with the same mutex.
 class CondVar {
  public:
-  explicit CondVar(Mutex& mutex) : mutex_(mutex) {}
-  void wait() REQUIRES(mutex_) {
-    std::unique_lock lock(mutex_.mutex_, std::adopt_lock);
+  void wait(Mutex& mutex) REQUIRES(mutex) {
+    std::unique_lock lock(mutex.mutex_, std::adopt_lock);
     cv_.wait(lock);
     lock.release();
   }
@@ -60,7 +59,6 @@ class CondVar {
   void notify_all() { cv_.notify_all(); }
 
  private:
-  Mutex& mutex_;
   std::condition_variable cv_;
 };
 

@@ -25,12 +25,19 @@ struct Config {
   // [quota]
   std::int64_t quota_key_pairs = 100;  // -1 = unlimited
   // [database]
-  std::string database_connection;  // empty = sqlite:///<state_path>/keypaird.sqlite
+  std::string database_connection;     // empty = sqlite:///<state_path>/keypaird.sqlite
+  int graceful_shutdown_timeout = 60;  // oslo.service's: seconds SIGTERM waits for requests
+  // [oslo_middleware]
+  std::size_t max_request_body_size = 114688;
   // [wsgi]
-  std::size_t max_request_body_size = 114688;  // oslo.middleware's [oslo_middleware] name
-  int client_socket_timeout = 60;              // idle keep-alive timeout, seconds
+  int client_socket_timeout = 60;        // idle keep-alive timeout, seconds
+  std::size_t max_header_line = 16384;   // ours: request line and headers together, bytes
+  std::size_t default_pool_size = 1000;  // concurrent connections; more wait to be accepted
   // [keypaird]
-  int key_generation_threads = 0;  // 0 = one per core
+  int key_generation_threads = 0;                  // 0 = one per core
+  std::size_t max_url_length = 8192;               // request target, bytes (-> 414)
+  int request_timeout = 30;                        // seconds from a request's first byte to its end
+  std::size_t max_requests_per_connection = 1000;  // keep-alive/pipelined, then close
 
   std::string effective_database_connection() const;
 };

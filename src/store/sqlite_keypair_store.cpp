@@ -286,7 +286,7 @@ void SqliteKeypairStore::writer_loop() {
     std::deque<WriteOp> batch;
     {
       MutexLock lock(queue_mutex_);
-      while (!stopping_ && queue_.empty()) queue_ready_.wait();
+      while (!stopping_ && queue_.empty()) queue_ready_.wait(queue_mutex_);
       if (queue_.empty()) return;  // stopping, and everything queued was written
       batch.swap(queue_);
     }

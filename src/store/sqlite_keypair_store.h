@@ -67,7 +67,7 @@ class SqliteKeypairStore final : public KeypairStore {
 
   std::unique_ptr<SqliteConnection> writer_connection_;  // used only by writer_thread_
   Mutex queue_mutex_;
-  CondVar queue_ready_{queue_mutex_};
+  CondVar queue_ready_;  // with queue_mutex_
   std::deque<WriteOp> queue_ GUARDED_BY(queue_mutex_);
   bool stopping_ GUARDED_BY(queue_mutex_) = false;
   std::thread writer_thread_;
