@@ -2,11 +2,14 @@
 // nova-api answered (tests/conformance).
 #include "api/application.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <boost/url.hpp>
+#include <chrono>
 #include <random>
 
 #include "api/keypair_schema.h"
@@ -15,6 +18,7 @@
 #include "api/responses.h"
 #include "api/url.h"
 #include "api/versions.h"
+#include "crypto/wipe.h"
 
 namespace keypaird::api {
 
@@ -133,6 +137,7 @@ Application::Application(ApiSettings settings, auth::Authenticator& authenticato
       generation_pool_(generation_pool) {}
 
 asio::awaitable<Response> Application::handle(http::IncomingRequest request) {
+  auto started = std::chrono::steady_clock::now();
   http::Request& message = request.message;
   if (message.method() == bhttp::verb::options) {
     // Answered by the CORS step, before anything else runs.
@@ -154,10 +159,18 @@ asio::awaitable<Response> Application::handle(http::IncomingRequest request) {
   }
   // Every answer from the compute app carries the request id; the root version documents and
   // the "choices" page come from another app and carry none.
+  std::string id;
   if (response.find("x-openstack-request-id") != response.end()) {
-    std::string id = new_request_id();
+    id = new_request_id();
     response.set("x-openstack-request-id", id);
     response.set("x-compute-request-id", id);
+  }
+  // The access log: never headers (tokens) nor bodies (keys).
+  if (spdlog::should_log(spdlog::level::debug)) {
+    std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    spdlog::debug("{} \"{} {}\" status: {} len: {} time: {:.4f}", id.empty() ? "-" : id,
+                  std::string(message.method_string()), call.path, response.result_int(),
+                  response.body().size(), took.count());
   }
   co_return response;
 }
@@ -449,8 +462,17 @@ asio::awaitable<Response> Application::create(Call& call) {
   }
   if (auto* error = std::get_if<keypairs::KeypairError>(&result)) co_return error_response(*error);
   unsigned status = call.version >= versions::kTypeAndCreatedStatus ? 201 : 200;
-  co_return json_response(status,
-                          create_view(std::get<keypairs::CreatedKeypair>(result), call.version));
+  auto& created = std::get<keypairs::CreatedKeypair>(result);
+  if (!created.private_key) co_return json_response(status, create_view(created, call.version));
+  // A generated private key: after this function its only copy is the response body, which
+  // the server wipes once written. The other copies are wiped here.
+  json::object view = create_view(created, call.version);
+  Response response = secret_json_response(status, view);
+  crypto::wipe(created.private_key);
+  if (auto* keypair = view.if_contains("keypair"); keypair && keypair->is_object())
+    if (auto* key = keypair->get_object().if_contains("private_key"); key && key->is_string())
+      OPENSSL_cleanse(key->get_string().data(), key->get_string().size());
+  co_return response;
 }
 
 }  // namespace keypaird::api

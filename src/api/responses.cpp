@@ -1,6 +1,9 @@
 // Response builders and the KeypairError -> HTTP mapping.
 #include "api/responses.h"
 
+#include <openssl/crypto.h>
+
+#include <array>
 #include <boost/json.hpp>
 
 namespace keypaird::api {
@@ -39,6 +42,25 @@ Response json_response(unsigned status, const boost::json::value& body) {
   Response response{static_cast<bhttp::status>(status), 11};
   response.set(bhttp::field::content_type, "application/json");
   response.body() = boost::json::serialize(body);
+  return response;
+}
+
+Response secret_json_response(unsigned status, const boost::json::value& body) {
+  std::array<char, 1024> chunk;
+  std::size_t size = 0;
+  {
+    boost::json::serializer measure;
+    measure.reset(&body);
+    while (!measure.done()) size += measure.read(chunk.data(), chunk.size()).size();
+  }
+  Response response{static_cast<bhttp::status>(status), 11};
+  response.set(bhttp::field::content_type, "application/json");
+  std::string& out = response.body();
+  out.reserve(size);
+  boost::json::serializer write;
+  write.reset(&body);
+  while (!write.done()) out.append(write.read(chunk.data(), chunk.size()));
+  OPENSSL_cleanse(chunk.data(), chunk.size());
   return response;
 }
 

@@ -17,6 +17,9 @@ using http::Response;
 const char* fault_name(unsigned status);
 
 Response json_response(unsigned status, const boost::json::value& body);
+// The same, for a body holding a secret: serialized straight into a buffer of its final size,
+// so no partial copy is left behind in freed memory by the string growing.
+Response secret_json_response(unsigned status, const boost::json::value& body);
 // {"<fault name>": {"code": status, "message": message}}
 Response fault_response(unsigned status, const std::string& message);
 Response plain_not_found();                     // webob's text 404, outside any handler

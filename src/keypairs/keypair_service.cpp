@@ -2,6 +2,7 @@
 #include "keypairs/keypair_service.h"
 
 #include "crypto/keys.h"
+#include "crypto/wipe.h"
 
 namespace keypaird::keypairs {
 
@@ -125,9 +126,10 @@ Result<CreatedKeypair> KeypairService::insert(Keypair keypair,
   row.public_key = keypair.public_key;
   row.type = keypair.type;
   auto outcome = store_.create(row, quota_);
+  if (outcome.status == store::StoreStatus::ok)
+    return CreatedKeypair{from_stored(std::move(outcome.keypair)), std::move(private_key)};
+  crypto::wipe(private_key);  // not handed out: nobody may ever see it
   switch (outcome.status) {
-    case store::StoreStatus::ok:
-      return CreatedKeypair{from_stored(std::move(outcome.keypair)), std::move(private_key)};
     case store::StoreStatus::duplicate:
       return KeypairError{KeypairErrorKind::duplicate,
                           "Key pair '" + keypair.name + "' already exists."};
