@@ -55,8 +55,7 @@ class SignalHandling {
         stopping_ = true;
         spdlog::info("signal {}: no longer accepting; finishing requests in flight (up to {} s)",
                      signal, grace_.count() / 1000);
-        boost::asio::co_spawn(io_, server_.shutdown(grace_),
-                              [this](std::exception_ptr) { io_.stop(); });
+        server_.shutdown(grace_, [this] { io_.stop(); });
       }
       arm();
     });

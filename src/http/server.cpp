@@ -242,8 +242,13 @@ asio::awaitable<void> HttpServer::run_connection(beast::tcp_stream& stream,
   }
 }
 
-asio::awaitable<void> HttpServer::shutdown(std::chrono::milliseconds grace) {
-  co_await asio::post(accept_strand_, asio::use_awaitable);
+void HttpServer::shutdown(std::chrono::milliseconds grace, std::function<void()> done) {
+  // Spawned on the strand, so that every step of it runs there, as the registry requires.
+  asio::co_spawn(accept_strand_, drain(grace),
+                 [done = std::move(done)](std::exception_ptr) { done(); });
+}
+
+asio::awaitable<void> HttpServer::drain(std::chrono::milliseconds grace) {
   stopping_ = true;
   boost::system::error_code ignored;
   acceptor_.close(ignored);

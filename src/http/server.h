@@ -9,6 +9,7 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_set>
@@ -61,8 +62,8 @@ class HttpServer {
 
   // Graceful stop: accepts no more connections, closes the idle ones, lets requests in flight
   // finish and answer (with Connection: close) for up to `grace`, then closes whatever is left.
-  // Completes when no connection remains.
-  asio::awaitable<void> shutdown(std::chrono::milliseconds grace);
+  // Calls `done` (on a network thread) when no connection remains. Callable from any thread.
+  void shutdown(std::chrono::milliseconds grace, std::function<void()> done);
 
   // Connections open now (from any thread; for logs and tests).
   std::size_t active_connections() const { return active_.load(); }
@@ -78,6 +79,7 @@ class HttpServer {
   };
 
   asio::awaitable<void> accept_loop();
+  asio::awaitable<void> drain(std::chrono::milliseconds grace);  // on accept_strand_
   asio::awaitable<void> serve_connection(beast::tcp_stream stream,
                                          std::shared_ptr<Connection> connection);
   asio::awaitable<void> run_connection(beast::tcp_stream& stream, Connection& connection);
