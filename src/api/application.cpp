@@ -466,10 +466,12 @@ asio::awaitable<Response> Application::create(Call& call) {
   if (!created.private_key) co_return json_response(status, create_view(created, call.version));
   // A generated private key: after this function its only copy is the response body, which
   // the server wipes once written. The other copies are wiped here.
-  json::object view = create_view(created, call.version);
+  // A json::value, not a json::object: passing an object where a value is expected would make
+  // a temporary copy of it, freed unwiped (the memory test caught exactly that).
+  json::value view(create_view(created, call.version));
   Response response = secret_json_response(status, view);
   crypto::wipe(created.private_key);
-  if (auto* keypair = view.if_contains("keypair"); keypair && keypair->is_object())
+  if (auto* keypair = view.get_object().if_contains("keypair"); keypair && keypair->is_object())
     if (auto* key = keypair->get_object().if_contains("private_key"); key && key->is_string())
       OPENSSL_cleanse(key->get_string().data(), key->get_string().size());
   co_return response;
