@@ -6,6 +6,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
   libssl-dev libsqlite3-dev sqlite3 libpq-dev libspdlog-dev libfmt-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev
+  clang llvm libclang-rt-14-dev
   python3 openssl
   postgresql nginx-light  # servers the PostgreSQL tests start for themselves
   # Keystone tests: a real Keystone under uwsgi, and the real clients.

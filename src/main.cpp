@@ -1,5 +1,6 @@
 // keypaird: reads its configuration, builds the layers bottom-up (store, service, auth, API,
-// HTTP server) and serves until SIGTERM or SIGINT; SIGHUP reopens the log file.
+// HTTP server) and serves until SIGTERM or SIGINT; SIGHUP reloads the log level and reopens
+// the log file.
 #include <spdlog/spdlog.h>
 
 #include <boost/asio.hpp>
@@ -28,19 +29,71 @@ int thread_count(int configured) {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-// Reopens the log file on every SIGHUP (logrotate's postrotate), re-arming itself.
-void reopen_logs_on_sighup(boost::asio::signal_set& hangup, observability::LogOutput& log) {
-  hangup.async_wait([&hangup, &log](const boost::system::error_code& ec, int) {
-    if (ec) return;
+// SIGTERM/SIGINT: graceful stop (a second one stops at once). SIGHUP: re-read the config files
+// and apply what can change while running (the log level), keeping every connection open.
+class SignalHandling {
+ public:
+  SignalHandling(boost::asio::io_context& io, http::HttpServer& server,
+                 http::HttpServer* metrics_server, observability::LogOutput& log,
+                 std::chrono::milliseconds grace, int argc, char** argv)
+      : io_(io),
+        server_(server),
+        metrics_server_(metrics_server),
+        log_(log),
+        grace_(grace),
+        argc_(argc),
+        argv_(argv),
+        signals_(io, SIGINT, SIGTERM, SIGHUP) {}
+
+  void arm() {
+    signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
+      if (ec) return;
+      if (signal == SIGHUP) {
+        reload();
+      } else if (stopping_) {
+        spdlog::warn("signal {} during shutdown: stopping now", signal);
+        io_.stop();
+        return;
+      } else {
+        stopping_ = true;
+        spdlog::info("signal {}: no longer accepting; finishing requests in flight (up to {} s)",
+                     signal, grace_.count() / 1000);
+        if (metrics_server_) metrics_server_->shutdown(std::chrono::milliseconds(0), [] {});
+        server_.shutdown(grace_, [this] { io_.stop(); });
+      }
+      arm();
+    });
+  }
+
+ private:
+  void reload() {
+    // logrotate's postrotate: write to a fresh file from now on.
     std::string error;
-    if (log.reopen(error)) {
+    if (log_.reopen(error)) {
       spdlog::info("SIGHUP: log file reopened");
     } else {
       spdlog::error("SIGHUP: {}", error);
     }
-    reopen_logs_on_sighup(hangup, log);
-  });
-}
+    auto loaded = config::load_config(argc_, argv_);
+    if (!loaded.config) {
+      spdlog::error("SIGHUP: configuration not reloaded: {}", loaded.error);
+      return;
+    }
+    log_.set_level(loaded.config->log_level);
+    // There is no policy file yet (the policy is built in); when there is, reload it here too.
+    spdlog::info("SIGHUP: configuration reloaded (log level {})", loaded.config->log_level);
+  }
+
+  boost::asio::io_context& io_;
+  http::HttpServer& server_;
+  http::HttpServer* metrics_server_;
+  observability::LogOutput& log_;
+  std::chrono::milliseconds grace_;
+  int argc_;
+  char** argv_;
+  boost::asio::signal_set signals_;
+  bool stopping_ = false;  // only touched in the signal handler, which never runs concurrently
+};
 
 }  // namespace
 
@@ -157,6 +210,11 @@ int main(int argc, char** argv) {
   http::ServerLimits limits;
   limits.body_limit = cfg.max_request_body_size;
   limits.idle_timeout = std::chrono::seconds(cfg.client_socket_timeout);
+  limits.header_limit = cfg.max_header_line;
+  limits.url_limit = cfg.max_url_length;
+  limits.max_connections = cfg.default_pool_size;
+  limits.max_requests_per_connection = cfg.max_requests_per_connection;
+  limits.request_timeout = std::chrono::seconds(cfg.request_timeout);
   std::unique_ptr<http::HttpServer> server;
   try {
     server = std::make_unique<http::HttpServer>(io, cfg.listen_host, cfg.listen_port, limits,
@@ -186,15 +244,9 @@ int main(int argc, char** argv) {
                  metrics_server->port());
   }
 
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code&, int signal) {
-    spdlog::info("signal {}: shutting down", signal);
-    server->stop();
-    if (metrics_server) metrics_server->stop();
-    io.stop();
-  });
-  boost::asio::signal_set hangup(io, SIGHUP);
-  reopen_logs_on_sighup(hangup, *log);
+  SignalHandling signals(io, *server, metrics_server.get(), *log,
+                         std::chrono::seconds(cfg.graceful_shutdown_timeout), argc, argv);
+  signals.arm();
 
   int threads = thread_count(cfg.workers);
   std::vector<std::thread> workers;
@@ -203,6 +255,9 @@ int main(int argc, char** argv) {
   for (auto& t : workers) t.join();
   blocking_pool.join();
   generation_pool.join();
+  server.reset();
+  metrics_server.reset();
+  raw_store.reset();  // the writer thread commits what is queued, then the database closes
   spdlog::info("stopped");
   return 0;
 }

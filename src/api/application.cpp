@@ -2,6 +2,8 @@
 // nova-api answered (tests/conformance).
 #include "api/application.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -14,7 +16,9 @@
 #include "api/keypair_views.h"
 #include "api/python_json.h"
 #include "api/responses.h"
+#include "api/url.h"
 #include "api/versions.h"
+#include "crypto/wipe.h"
 #include "store/keypair_store.h"
 
 namespace keypaird::api {
@@ -37,77 +41,6 @@ std::string new_request_id() {
                 static_cast<unsigned>(hi & 0xFFFF), static_cast<unsigned>(lo >> 48),
                 static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
   return buffer;
-}
-
-// Percent-decodes like WSGI servers do for PATH_INFO: valid escapes become bytes, invalid ones
-// stay as they are.
-std::string percent_decode(std::string_view s, bool plus_is_space) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
-      i += 2;
-    } else if (plus_is_space && s[i] == '+') {
-      out += ' ';
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-bool valid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    int extra;
-    char32_t cp;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      extra = 1;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      extra = 2;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      extra = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + static_cast<std::size_t>(extra) >= s.size()) return false;
-    for (int k = 1; k <= extra; ++k) {
-      auto cc = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
-    i += static_cast<std::size_t>(extra) + 1;
-  }
-  return true;
-}
-
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> segments;
-  std::size_t start = 1;  // path starts with '/'
-  while (start <= path.size()) {
-    auto slash = path.find('/', start);
-    if (slash == std::string::npos) slash = path.size();
-    segments.push_back(path.substr(start, slash - start));
-    start = slash + 1;
-  }
-  return segments;
 }
 
 bool is_project_id(const std::string& s) {
@@ -228,20 +161,19 @@ asio::awaitable<Response> Application::handle(http::IncomingRequest request) {
   auto started = std::chrono::steady_clock::now();
   if (operations_.metrics) operations_.metrics->request_started();
   http::Request& message = request.message;
-  std::string target(message.target());
-  auto question = target.find('?');
   Call call{message, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}};
   call.log.method = std::string(message.method_string());
-  call.log.path = target.substr(0, question);  // never the query string
+  std::string_view raw_target = message.target();
+  call.log.path = std::string(raw_target.substr(0, raw_target.find('?')));  // never the query
 
   Response response;
   if (message.method() == bhttp::verb::options) {
     // Answered by the CORS step, before anything else runs.
     response = empty_response(200, nullptr);
   } else {
-    call.raw_query = question == std::string::npos ? "" : target.substr(question + 1);
-    call.path = percent_decode(std::string_view(target).substr(0, question), false);
-    if (call.path.empty() || call.path[0] != '/') call.path.insert(0, "/");
+    auto target = decode_target(raw_target);
+    call.path = std::move(target.path);
+    call.raw_query = std::move(target.raw_query);
     auto host = call.header("Host");
     call.base_url = "http://" + std::string(host ? *host : "localhost");
 
@@ -260,6 +192,7 @@ asio::awaitable<Response> Application::handle(http::IncomingRequest request) {
       call.log.request_id = std::move(id);
     }
   }
+  // The access log and metrics: never headers (tokens) nor bodies (keys).
   call.log.status = response.result_int();
   call.log.duration = std::chrono::steady_clock::now() - started;
   if (operations_.metrics) operations_.metrics->request_finished(call.log);
@@ -322,10 +255,7 @@ asio::awaitable<Response> Application::api_request(Call& call, bool legacy_v2) {
   // included, is counted under its route; the 404s for unrouted paths still come after
   // authentication, as in Nova.
   // Like Nova's router, runs of slashes count as one; a trailing slash does not match.
-  std::string routed_path;
-  for (char c : call.path)
-    if (c != '/' || routed_path.empty() || routed_path.back() != '/') routed_path += c;
-  auto segments = split_path(routed_path);
+  auto segments = split_path(call.path);
   segments.erase(segments.begin());  // "v2.1" or "v2"
   if (segments.size() >= 2 && segments[1] == "os-keypairs" && is_project_id(segments[0])) {
     call.project_in_path = segments[0];
@@ -438,32 +368,6 @@ std::optional<std::string> project_mismatch(const std::optional<std::string>& in
   return std::nullopt;
 }
 
-struct ParsedQuery {
-  QueryParameters params;
-  bool valid_utf8 = true;
-};
-
-ParsedQuery parse_query(const std::string& raw) {
-  ParsedQuery parsed;
-  std::size_t start = 0;
-  while (start <= raw.size() && !raw.empty()) {
-    auto amp = raw.find('&', start);
-    if (amp == std::string::npos) amp = raw.size();
-    std::string_view pair(raw.data() + start, amp - start);
-    if (!pair.empty()) {
-      auto eq = pair.find('=');
-      std::string key = percent_decode(pair.substr(0, eq), true);
-      std::string value =
-          eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1), true);
-      if (!valid_utf8(key) || !valid_utf8(value)) parsed.valid_utf8 = false;
-      // Like webob, a parameter without '=' has an empty value.
-      parsed.params.emplace_back(std::move(key), std::move(value));
-    }
-    start = amp + 1;
-  }
-  return parsed;
-}
-
 const char* rule_name(KeypairAction action) {
   switch (action) {
     case KeypairAction::index:
@@ -510,22 +414,6 @@ ReadPrologue read_prologue(const std::optional<std::string>& project_in_path,
   if (!policy.allows(rule_name(action), context, p.user_id))
     p.refusal = fault_response(403, policy_denied(rule_name(action)));
   return p;
-}
-
-std::string urlencode_form(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '.' || c == '-' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else if (c == ' ') {
-      out += '+';
-    } else {
-      char buffer[4];
-      std::snprintf(buffer, sizeof buffer, "%%%02X", c);
-      out += buffer;
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -669,8 +557,13 @@ asio::awaitable<Response> Application::create(Call& call) {
       service_.finish_create(std::move(outcome), request.name, std::move(ready.private_key));
   if (auto* error = std::get_if<keypairs::KeypairError>(&result)) co_return error_response(*error);
   unsigned status = call.version >= versions::kTypeAndCreatedStatus ? 201 : 200;
-  co_return json_response(status,
-                          create_view(std::get<keypairs::CreatedKeypair>(result), call.version));
+  auto& created = std::get<keypairs::CreatedKeypair>(result);
+  // With a generated private key, the response body becomes its only copy (the server wipes it
+  // once written); create_view writes it into a buffer reserved at its final size, so no
+  // partial copy is left in freed memory, and the service's copy is wiped here.
+  Response response = json_response(status, create_view(created, call.version));
+  crypto::wipe(created.private_key);
+  co_return response;
 }
 
 }  // namespace keypaird::api

@@ -107,7 +107,11 @@ std::string show_view(const keypairs::Keypair& k, ApiVersion version) {
 std::string create_view(const keypairs::CreatedKeypair& created, ApiVersion version) {
   const keypairs::Keypair& k = created.keypair;
   std::string out;
-  out.reserve(256 + k.public_key.size() + (created.private_key ? created.private_key->size() : 0));
+  // Sized for the worst case (every byte escaped as \u00XX), so the buffer never grows: a
+  // grown buffer would leave a partial copy of the private key in freed memory.
+  std::size_t size = k.name.size() + k.public_key.size() + k.fingerprint.size() + k.user_id.size() +
+                     k.type.size() + (created.private_key ? created.private_key->size() : 0);
+  out.reserve(256 + 6 * size);
   out += "{\"keypair\": {";
   common_fields(out, k, version);
   field(out, "user_id", k.user_id);

@@ -1,6 +1,9 @@
 // Response builders and the KeypairError -> HTTP mapping.
 #include "api/responses.h"
 
+#include <openssl/crypto.h>
+
+#include <array>
 #include <boost/json.hpp>
 
 namespace keypaird::api {

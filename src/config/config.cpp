@@ -190,6 +190,27 @@ bool apply(const Entries& entries, Config& c, LoadResult& result) {
     } else if (key == "keypaird.key_pool_size") {
       if (!parse_int(value, n) || n < 0 || n > 4096) return bad(key, value, "expected 0-4096");
       c.key_pool_size = static_cast<int>(n);
+    } else if (key == "default.graceful_shutdown_timeout") {
+      if (!parse_int(value, n) || n < 0 || n > 3600) return bad(key, value, "expected 0-3600");
+      c.graceful_shutdown_timeout = static_cast<int>(n);
+    } else if (key == "wsgi.max_header_line") {
+      if (!parse_int(value, n) || n < 1024 || n > 1024 * 1024)
+        return bad(key, value, "expected 1024-1048576");
+      c.max_header_line = static_cast<std::size_t>(n);
+    } else if (key == "wsgi.default_pool_size") {
+      if (!parse_int(value, n) || n < 1 || n > 1000000)
+        return bad(key, value, "expected 1-1000000");
+      c.default_pool_size = static_cast<std::size_t>(n);
+    } else if (key == "keypaird.max_url_length") {
+      if (!parse_int(value, n) || n < 256 || n > 1024 * 1024)
+        return bad(key, value, "expected 256-1048576");
+      c.max_url_length = static_cast<std::size_t>(n);
+    } else if (key == "keypaird.request_timeout") {
+      if (!parse_int(value, n) || n < 1 || n > 3600) return bad(key, value, "expected 1-3600");
+      c.request_timeout = static_cast<int>(n);
+    } else if (key == "keypaird.max_requests_per_connection") {
+      if (!parse_int(value, n) || n < 1) return bad(key, value, "expected a positive integer");
+      c.max_requests_per_connection = static_cast<std::size_t>(n);
     } else if (key == "keypaird.key_generation_threads") {
       if (!parse_int(value, n) || n < 0 || n > 64) return bad(key, value, "expected 0-64");
       c.key_generation_threads = static_cast<int>(n);

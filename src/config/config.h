@@ -50,9 +50,13 @@ struct Config {
   std::string database_connection;         // empty = sqlite:///<state_path>/keypaird.sqlite
   std::size_t database_max_pool_size = 8;  // PostgreSQL connections per node (oslo.db's name)
   int database_timeout_ms = 5000;          // ours: `timeout`, seconds; one PostgreSQL call's limit
+  int graceful_shutdown_timeout = 60;      // oslo.service's: seconds SIGTERM waits for requests
+  // [oslo_middleware]
+  std::size_t max_request_body_size = 114688;
   // [wsgi]
-  std::size_t max_request_body_size = 114688;  // oslo.middleware's [oslo_middleware] name
-  int client_socket_timeout = 60;              // idle keep-alive timeout, seconds
+  int client_socket_timeout = 60;        // idle keep-alive timeout, seconds
+  std::size_t max_header_line = 16384;   // ours: request line and headers together, bytes
+  std::size_t default_pool_size = 1000;  // concurrent connections; more wait to be accepted
   // [healthcheck] (oslo.middleware's names)
   std::string healthcheck_disable_by_file_path;  // disable_by_file_path; empty = none
   // [keypaird]
@@ -61,8 +65,11 @@ struct Config {
   std::string metrics_listen_host;  // metrics_listen = host:port; empty host = no listener
   std::uint16_t metrics_listen_port = 0;
   std::string metrics_token;  // non-empty: /metrics on the API port with this bearer token
-  std::size_t token_cache_size = 10000;  // validated tokens kept at most
-  double keystone_request_timeout = 30;  // seconds one call to Keystone may take in total
+  std::size_t token_cache_size = 10000;            // validated tokens kept at most
+  double keystone_request_timeout = 30;            // seconds one call to Keystone may take in total
+  std::size_t max_url_length = 8192;               // request target, bytes (-> 414)
+  int request_timeout = 30;                        // seconds from a request's first byte to its end
+  std::size_t max_requests_per_connection = 1000;  // keep-alive/pipelined, then close
   // [keystone_authtoken]
   KeystoneAuthtokenConfig keystone;
   // [oslo_policy]

@@ -1,7 +1,12 @@
-// HttpServer: one coroutine per connection on a strand, a fresh parser per request.
+// HttpServer: an accept loop that keeps at most max_connections open, one coroutine per
+// connection on its own strand, a fresh parser per request, and a graceful shutdown that lets
+// requests in flight finish.
 #include "http/server.h"
 
+#include <openssl/crypto.h>
+
 #include <boost/asio/as_tuple.hpp>
+#include <string_view>
 
 namespace keypaird::http {
 
@@ -11,6 +16,8 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kFirstReadBytes = 4096;
+constexpr std::size_t kReadAheadBytes = 64 * 1024;  // what the buffer holds beyond a header
 
 // Lays the response out as one contiguous block and writes it with a single call. Beast's
 // own serializer walks a long chain of small buffers (one per field piece); for the small
@@ -41,11 +48,65 @@ asio::awaitable<boost::system::error_code> write_response(beast::tcp_stream& str
   co_return ec;
 }
 
+// Bodies can hold a generated private key: leave no copy of any behind in freed memory.
+void wipe(std::string& body) {
+  if (!body.empty()) OPENSSL_cleanse(body.data(), body.size());
+}
+
+// A syntax error from the parser, as opposed to the client closing or a timeout.
+bool is_malformed(const boost::system::error_code& ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
+         ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+}
+
+// After a header over the limit: was it the request line that made it too long? The parser
+// consumes the request line as soon as it is complete, so a target in the message means the
+// request line fitted.
+template <typename Parser>
+bool request_line_too_long(const Parser& parser, std::size_t url_limit) {
+  auto target = parser.get().target();
+  return target.empty() || target.size() > url_limit;
+}
+
+// After an answer that closes the connection: the client may still be sending what we refused.
+// Closing at once would reset the connection and destroy our answer in flight, so stop
+// sending, then read and discard for a bounded time and amount.
+asio::awaitable<void> linger(beast::tcp_stream& stream) {
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.expires_after(std::chrono::seconds(2));
+  std::array<char, 16 * 1024> sink;
+  std::size_t discarded = 0;
+  while (discarded < 16 * 1024 * 1024) {
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), use_tuple);
+    if (ec) break;
+    discarded += n;
+  }
+}
+
+// The server's own answer to a request it will not hand on; the connection closes after it.
+asio::awaitable<void> refuse(beast::tcp_stream& stream, bhttp::status status,
+                             std::chrono::seconds timeout) {
+  Response response{status, 11};
+  response.set(bhttp::field::content_type, "text/plain; charset=UTF-8");
+  response.body() = std::string(bhttp::obsolete_reason(status)) + "\n";
+  response.keep_alive(false);
+  stream.expires_after(timeout);
+  std::string output;
+  auto ec = co_await write_response(stream, response, false, output);
+  if (!ec) co_await linger(stream);
+}
+
 }  // namespace
 
 HttpServer::HttpServer(asio::io_context& io, const std::string& host, std::uint16_t port,
                        ServerLimits limits, RequestHandler& handler)
-    : io_(io), acceptor_(io), limits_(limits), handler_(handler) {
+    : io_(io),
+      accept_strand_(asio::make_strand(io)),
+      acceptor_(accept_strand_),
+      slot_freed_(accept_strand_),
+      limits_(limits),
+      handler_(handler) {
   tcp::endpoint endpoint{asio::ip::make_address(host), port};
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
@@ -54,42 +115,99 @@ HttpServer::HttpServer(asio::io_context& io, const std::string& host, std::uint1
   port_ = acceptor_.local_endpoint().port();
 }
 
-void HttpServer::start() { asio::co_spawn(io_, accept_loop(), asio::detached); }
-
-void HttpServer::stop() {
-  asio::post(io_, [this] {
-    boost::system::error_code ignored;
-    acceptor_.close(ignored);
-  });
-}
+void HttpServer::start() { asio::co_spawn(accept_strand_, accept_loop(), asio::detached); }
 
 asio::awaitable<void> HttpServer::accept_loop() {
   for (;;) {
+    // At the limit, stop accepting: new connections wait in the kernel's backlog until one of
+    // ours ends, and the open ones keep being served.
+    while (!stopping_ && connections_.size() >= limits_.max_connections) {
+      slot_freed_.expires_at(asio::steady_timer::time_point::max());
+      co_await slot_freed_.async_wait(use_tuple);
+    }
+    if (stopping_) co_return;
     auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), use_tuple);
-    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
-    if (ec) continue;  // e.g. too many open files: keep serving the connections we have
+    if (stopping_ || ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+    if (ec) {
+      // E.g. too many open files: keep serving the connections we have, retry shortly.
+      asio::steady_timer pause(accept_strand_, std::chrono::milliseconds(50));
+      co_await pause.async_wait(use_tuple);
+      continue;
+    }
     socket.set_option(tcp::no_delay(true), ec);
-    auto executor = socket.get_executor();
-    asio::co_spawn(executor, serve_connection(beast::tcp_stream(std::move(socket))),
+    auto connection = std::make_shared<Connection>(socket.get_executor());
+    connections_.insert(connection);
+    active_ = connections_.size();
+    asio::co_spawn(connection->executor,
+                   serve_connection(beast::tcp_stream(std::move(socket)), connection),
                    asio::detached);
   }
 }
 
-asio::awaitable<void> HttpServer::serve_connection(beast::tcp_stream stream) {
-  beast::flat_buffer buffer;
+void HttpServer::connection_closed(std::shared_ptr<Connection> connection) {
+  connections_.erase(connection);
+  active_ = connections_.size();
+  slot_freed_.cancel();
+}
+
+asio::awaitable<void> HttpServer::serve_connection(beast::tcp_stream stream,
+                                                   std::shared_ptr<Connection> connection) {
+  connection->stream = &stream;
+  try {
+    co_await run_connection(stream, *connection);
+  } catch (const std::exception&) {
+    // A handler bug must not take the server down; this connection just ends.
+  }
+  connection->stream = nullptr;
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.socket().close(ignored);
+  asio::post(accept_strand_, [this, connection] { connection_closed(connection); });
+}
+
+asio::awaitable<void> HttpServer::run_connection(beast::tcp_stream& stream,
+                                                 Connection& connection) {
+  beast::flat_buffer buffer(limits_.header_limit + kReadAheadBytes);
   std::string output;  // reused for every answer on this connection
+  std::size_t served = 0;
   for (;;) {
+    if (connection.stopping) co_return;
+    if (buffer.size() == 0) {
+      // Idle: wait for the first byte of the next request (shutdown may cancel this wait).
+      connection.idle = true;
+      stream.expires_after(limits_.idle_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kFirstReadBytes), use_tuple);
+      connection.idle = false;
+      if (ec) co_return;
+      buffer.commit(n);
+    }
+    // From the first byte on, the whole request must arrive within request_timeout: a client
+    // trickling bytes holds nothing but this suspended coroutine, and only until then.
+    stream.expires_after(limits_.request_timeout);
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits_.header_limit));
     parser.body_limit(limits_.body_limit);
-
-    stream.expires_after(buffer.size() > 0 ? limits_.read_timeout : limits_.idle_timeout);
     auto [header_ec, header_n] =
         co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
     // A Content-Length over the limit is reported as soon as the header is complete.
     bool declared_too_large = header_ec == bhttp::error::body_limit;
-    if (header_ec && !declared_too_large) break;  // closed, timed out or unparseable
-    stream.expires_after(limits_.read_timeout);
+    if (header_ec == bhttp::error::header_limit || header_ec == bhttp::error::buffer_overflow) {
+      co_await refuse(stream,
+                      request_line_too_long(parser, limits_.url_limit)
+                          ? bhttp::status::uri_too_long
+                          : bhttp::status::request_header_fields_too_large,
+                      limits_.request_timeout);
+      co_return;
+    }
+    if (header_ec && !declared_too_large) {
+      if (is_malformed(header_ec))
+        co_await refuse(stream, bhttp::status::bad_request, limits_.request_timeout);
+      co_return;  // otherwise closed or timed out
+    }
+    if (parser.get().target().size() > limits_.url_limit) {
+      co_await refuse(stream, bhttp::status::uri_too_long, limits_.request_timeout);
+      co_return;
+    }
 
     IncomingRequest incoming;
     bool close_after = false;
@@ -102,40 +220,82 @@ asio::awaitable<void> HttpServer::serve_connection(beast::tcp_stream stream) {
         incoming.body_too_large = true;
         close_after = true;
       } else if (body_ec) {
-        break;
+        if (is_malformed(body_ec))
+          co_await refuse(stream, bhttp::status::bad_request, limits_.request_timeout);
+        co_return;
       }
     }
     incoming.message = parser.release();
     if (incoming.body_too_large) incoming.message.body().clear();
     bool head = incoming.message.method() == bhttp::verb::head;
-    bool keep_alive = incoming.message.keep_alive() && !close_after;
+    ++served;
+    // Pipelined and keep-alive requests are served one at a time, in order, and at most
+    // max_requests_per_connection on one connection.
+    bool keep_alive = incoming.message.keep_alive() && !close_after &&
+                      served < limits_.max_requests_per_connection;
     unsigned version = incoming.message.version();
 
-    Response response = co_await handler_.handle(std::move(incoming));
+    Response response;
+    try {
+      response = co_await handler_.handle(std::move(incoming));
+    } catch (const std::exception&) {
+      response = Response{bhttp::status::internal_server_error, version};
+      response.set(bhttp::field::content_type, "text/plain; charset=UTF-8");
+      response.body() = "Internal Server Error\n";
+      close_after = true;
+    }
+    if (connection.stopping) keep_alive = false;  // shutting down: this is the last answer
     response.version(version);
-    response.keep_alive(keep_alive);
-    stream.expires_after(limits_.read_timeout);
+    response.keep_alive(keep_alive && !close_after);
+    stream.expires_after(limits_.request_timeout);
     auto write_ec = co_await write_response(stream, response, head, output);
-    if (write_ec) break;
+    wipe(response.body());
+    wipe(output);
+    if (write_ec) co_return;
     if (close_after) {
-      // The client may still be sending the body we refused. Closing now would reset the
-      // connection and destroy our answer in flight, so stop sending, then read and discard
-      // for a bounded time and amount.
-      boost::system::error_code ignored;
-      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-      stream.expires_after(std::chrono::seconds(2));
-      std::size_t discarded = 0;
-      while (discarded < 16 * 1024 * 1024) {
-        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(64 * 1024), use_tuple);
-        if (ec) break;
-        discarded += n;
-      }
+      co_await linger(stream);
       co_return;
     }
-    if (!keep_alive) break;
+    if (!keep_alive) co_return;
   }
+}
+
+void HttpServer::shutdown(std::chrono::milliseconds grace, std::function<void()> done) {
+  // Spawned on the strand, so that every step of it runs there, as the registry requires.
+  asio::co_spawn(accept_strand_, drain(grace),
+                 [done = std::move(done)](std::exception_ptr) { done(); });
+}
+
+asio::awaitable<void> HttpServer::drain(std::chrono::milliseconds grace) {
+  stopping_ = true;
   boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  acceptor_.close(ignored);
+  slot_freed_.cancel();
+  for (const auto& c : connections_) {
+    asio::post(c->executor, [c] {
+      c->stopping = true;
+      if (c->idle && c->stream) c->stream->cancel();
+    });
+  }
+  asio::steady_timer tick(accept_strand_);
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  while (!connections_.empty() && std::chrono::steady_clock::now() < deadline) {
+    tick.expires_after(std::chrono::milliseconds(20));
+    co_await tick.async_wait(use_tuple);
+  }
+  // Past the grace period: close what is left. A handler still running finishes its work
+  // (e.g. a commit) and then fails to write; give that a short, bounded time.
+  for (const auto& c : connections_) {
+    asio::post(c->executor, [c] {
+      boost::system::error_code ignored_close;
+      if (c->stream) c->stream->socket().close(ignored_close);
+    });
+  }
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!connections_.empty() && std::chrono::steady_clock::now() < deadline) {
+    tick.expires_after(std::chrono::milliseconds(20));
+    co_await tick.async_wait(use_tuple);
+  }
 }
 
 }  // namespace keypaird::http

@@ -9,7 +9,10 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
+#include <unordered_set>
 
 namespace keypaird::http {
 
@@ -27,18 +30,25 @@ struct IncomingRequest {
 };
 
 // The single entry point the server calls. handle() runs on a network thread and may suspend;
-// it must never block (offload slow work to another executor and co_await it).
+// it must never block (offload slow work to another executor and co_await it). The server
+// overwrites each response body with zeros once it is written (it may hold a private key).
 class RequestHandler {
  public:
   virtual ~RequestHandler() = default;
   virtual asio::awaitable<Response> handle(IncomingRequest request) = 0;
 };
 
+// What one client may cost. Requests beyond a limit get a plain-text answer from the server
+// itself (400, 414, 431) and the connection is closed; bodies beyond the limit go to the
+// handler flagged `body_too_large` so it can answer in the application's format.
 struct ServerLimits {
   std::size_t body_limit = 114688;
-  std::size_t header_limit = 16 * 1024;
-  std::chrono::seconds read_timeout{30};  // time to receive one whole request
-  std::chrono::seconds idle_timeout{60};  // keep-alive wait between requests
+  std::size_t header_limit = 16 * 1024;            // request line and headers together -> 431
+  std::size_t url_limit = 8 * 1024;                // request target -> 414
+  std::size_t max_connections = 1000;              // beyond it, new connections wait in the backlog
+  std::size_t max_requests_per_connection = 1000;  // then Connection: close
+  std::chrono::seconds request_timeout{30};        // first byte to whole request read, or one write
+  std::chrono::seconds idle_timeout{60};           // keep-alive wait for a request's first byte
 };
 
 class HttpServer {
@@ -49,15 +59,40 @@ class HttpServer {
 
   std::uint16_t port() const { return port_; }
   void start();
-  // Stops accepting; connections in flight finish their current request.
-  void stop();
+
+  // Graceful stop: accepts no more connections, closes the idle ones, lets requests in flight
+  // finish and answer (with Connection: close) for up to `grace`, then closes whatever is left.
+  // Calls `done` (on a network thread) when no connection remains. Callable from any thread.
+  void shutdown(std::chrono::milliseconds grace, std::function<void()> done);
+
+  // Connections open now (from any thread; for logs and tests).
+  std::size_t active_connections() const { return active_.load(); }
 
  private:
+  // One connection's state shared with the server; touched only on the connection's strand.
+  struct Connection {
+    explicit Connection(asio::any_io_executor e) : executor(std::move(e)) {}
+    asio::any_io_executor executor;
+    beast::tcp_stream* stream = nullptr;  // while the connection's coroutine runs
+    bool idle = true;                     // waiting for the first byte of a request
+    bool stopping = false;                // the server is shutting down: finish and close
+  };
+
   asio::awaitable<void> accept_loop();
-  asio::awaitable<void> serve_connection(beast::tcp_stream stream);
+  asio::awaitable<void> drain(std::chrono::milliseconds grace);  // on accept_strand_
+  asio::awaitable<void> serve_connection(beast::tcp_stream stream,
+                                         std::shared_ptr<Connection> connection);
+  asio::awaitable<void> run_connection(beast::tcp_stream& stream, Connection& connection);
+  void connection_closed(std::shared_ptr<Connection> connection);  // runs on accept_strand_
 
   asio::io_context& io_;
+  // The acceptor, the connection count and the registry are used only on this strand.
+  asio::strand<asio::io_context::executor_type> accept_strand_;
   asio::ip::tcp::acceptor acceptor_;
+  asio::steady_timer slot_freed_;  // cancelled whenever a connection ends
+  std::unordered_set<std::shared_ptr<Connection>> connections_;
+  bool stopping_ = false;
+  std::atomic<std::size_t> active_{0};
   std::uint16_t port_ = 0;
   ServerLimits limits_;
   RequestHandler& handler_;

@@ -2,6 +2,7 @@
 #include "keypairs/keypair_service.h"
 
 #include "crypto/keys.h"
+#include "crypto/wipe.h"
 
 namespace keypaird::keypairs {
 
@@ -128,9 +129,10 @@ void KeypairService::write_create(const store::StoredKeypair& row,
 Result<CreatedKeypair> KeypairService::finish_create(store::CreateOutcome outcome,
                                                      const std::string& name,
                                                      std::optional<std::string> private_key) {
+  if (outcome.status == store::StoreStatus::ok)
+    return CreatedKeypair{from_stored(std::move(outcome.keypair)), std::move(private_key)};
+  crypto::wipe(private_key);  // not handed out: nobody may ever see it
   switch (outcome.status) {
-    case store::StoreStatus::ok:
-      return CreatedKeypair{from_stored(std::move(outcome.keypair)), std::move(private_key)};
     case store::StoreStatus::duplicate:
       return KeypairError{KeypairErrorKind::duplicate, "Key pair '" + name + "' already exists."};
     case store::StoreStatus::quota_exceeded:

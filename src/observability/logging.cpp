@@ -282,6 +282,13 @@ std::shared_ptr<LogOutput> LogOutput::install(const LogSettings& settings, std::
   return std::shared_ptr<LogOutput>(new LogOutput(settings, sink, access_logger));
 }
 
+void LogOutput::set_level(const std::string& level) {
+  auto parsed = spdlog::level::from_str(level == "warning" ? "warn" : level);
+  spdlog::default_logger()->set_level(parsed);
+  access_->set_level(parsed);
+  settings_.level = level;
+}
+
 bool LogOutput::reopen(std::string& error) {
   if (settings_.file.empty()) return true;
   return sink_->open(settings_.file, error);

@@ -33,6 +33,9 @@ class LogOutput {
   // Reopens the log file by name (after logrotate moved it away); a no-op on stderr.
   bool reopen(std::string& error);
 
+  // Changes the level of every log line, access lines included ("debug" ... "error").
+  void set_level(const std::string& level);
+
   // Writes the access-log line of one finished request.
   void access(const RequestLog& request);
 

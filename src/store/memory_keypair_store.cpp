@@ -7,7 +7,7 @@ namespace keypaird::store {
 
 StoreStatus MemoryKeypairStore::get(const std::string& user_id, const std::string& name,
                                     StoredKeypair& out) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (unavailable_) return StoreStatus::unavailable;
   auto it = rows_.find({user_id, name});
   if (it == rows_.end()) return StoreStatus::not_found;
@@ -19,7 +19,7 @@ StoreStatus MemoryKeypairStore::list(const std::string& user_id,
                                      const std::optional<std::string>& after_name,
                                      std::optional<std::int64_t> limit,
                                      std::vector<StoredKeypair>& out) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (unavailable_) return StoreStatus::unavailable;
   auto it =
       after_name ? rows_.upper_bound({user_id, *after_name}) : rows_.lower_bound({user_id, ""});
@@ -31,7 +31,7 @@ StoreStatus MemoryKeypairStore::list(const std::string& user_id,
 }
 
 StoreStatus MemoryKeypairStore::count(const std::string& user_id, std::int64_t& out) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (unavailable_) return StoreStatus::unavailable;
   out = 0;
   for (auto it = rows_.lower_bound({user_id, ""}); it != rows_.end() && it->first.first == user_id;
@@ -41,7 +41,7 @@ StoreStatus MemoryKeypairStore::count(const std::string& user_id, std::int64_t& 
 }
 
 CreateOutcome MemoryKeypairStore::create(const StoredKeypair& keypair, std::int64_t quota) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (unavailable_) return {StoreStatus::unavailable, {}};
   std::int64_t held = 0;
   for (auto it = rows_.lower_bound({keypair.user_id, ""});
@@ -57,7 +57,7 @@ CreateOutcome MemoryKeypairStore::create(const StoredKeypair& keypair, std::int6
 }
 
 StoreStatus MemoryKeypairStore::remove(const std::string& user_id, const std::string& name) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (unavailable_) return StoreStatus::unavailable;
   return rows_.erase({user_id, name}) ? StoreStatus::ok : StoreStatus::not_found;
 }
@@ -111,7 +111,7 @@ StoreStatus MemoryKeypairStore::restore(const std::vector<StoredKeypair>& rows,
 }
 
 void MemoryKeypairStore::set_unavailable(bool unavailable) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   unavailable_ = unavailable;
 }
 

@@ -3,9 +3,9 @@
 #pragma once
 
 #include <map>
-#include <mutex>
 #include <utility>
 
+#include "common/thread_annotations.h"
 #include "store/keypair_store.h"
 
 namespace keypaird::store {
@@ -29,10 +29,10 @@ class MemoryKeypairStore final : public KeypairStore {
   void set_unavailable(bool unavailable);
 
  private:
-  std::mutex mutex_;
-  std::map<std::pair<std::string, std::string>, StoredKeypair> rows_;  // guarded by mutex_
-  std::int64_t next_id_ = 1;                                           // guarded by mutex_
-  bool unavailable_ = false;                                           // guarded by mutex_
+  Mutex mutex_;
+  std::map<std::pair<std::string, std::string>, StoredKeypair> rows_ GUARDED_BY(mutex_);
+  std::int64_t next_id_ GUARDED_BY(mutex_) = 1;
+  bool unavailable_ GUARDED_BY(mutex_) = false;
 };
 
 }  // namespace keypaird::store

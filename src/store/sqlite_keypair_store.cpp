@@ -203,7 +203,7 @@ SqliteKeypairStore::SqliteKeypairStore(const std::string& path)
 
 SqliteKeypairStore::~SqliteKeypairStore() {
   {
-    std::lock_guard lock(queue_mutex_);
+    MutexLock lock(queue_mutex_);
     stopping_ = true;
   }
   queue_ready_.notify_all();
@@ -219,7 +219,7 @@ SqliteConnection& SqliteKeypairStore::reader() {
   auto connection = std::make_unique<SqliteConnection>(path_);
   SqliteConnection* raw = connection.get();
   {
-    std::lock_guard lock(readers_mutex_);
+    MutexLock lock(readers_mutex_);
     readers_.push_back(std::move(connection));
   }
   mine.emplace(instance_id_, raw);
@@ -301,7 +301,7 @@ void SqliteKeypairStore::remove_async(const std::string& user_id, const std::str
 
 void SqliteKeypairStore::enqueue(WriteOp op) {
   {
-    std::lock_guard lock(queue_mutex_);
+    MutexLock lock(queue_mutex_);
     queue_.emplace_back(std::move(op));
   }
   queue_ready_.notify_one();
@@ -348,11 +348,7 @@ StoreStatus SqliteKeypairStore::restore(const std::vector<StoredKeypair>& rows,
                                         std::vector<StoreStatus>& outcomes) {
   RestoreOp op{rows, {}};
   auto result = op.done.get_future();
-  {
-    std::lock_guard lock(queue_mutex_);
-    queue_.emplace_back(std::move(op));
-  }
-  queue_ready_.notify_one();
+  enqueue(std::move(op));
   auto [status, statuses] = result.get();
   outcomes = std::move(statuses);
   return status;
@@ -429,8 +425,8 @@ void SqliteKeypairStore::writer_loop() {
   for (;;) {
     std::deque<WriteOp> batch;
     {
-      std::unique_lock lock(queue_mutex_);
-      queue_ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      MutexLock lock(queue_mutex_);
+      while (!stopping_ && queue_.empty()) queue_ready_.wait(queue_mutex_);
       if (queue_.empty()) return;  // stopping, and everything queued was written
       batch.swap(queue_);
     }

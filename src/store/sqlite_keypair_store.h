@@ -6,17 +6,16 @@
 // blocks until its own write is durable.
 #pragma once
 
-#include <condition_variable>
 #include <deque>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
 #include <variant>
 #include <vector>
 
+#include "common/thread_annotations.h"
 #include "store/keypair_store.h"
 
 struct sqlite3;
@@ -78,21 +77,22 @@ class SqliteKeypairStore final : public KeypairStore {
   using WriteOp = std::variant<CreateOp, RemoveOp, RestoreOp>;
 
   SqliteConnection& reader();
-  void enqueue(WriteOp op);
-  void writer_loop();
+  void writer_loop() EXCLUDES(queue_mutex_);
+  void enqueue(WriteOp op) EXCLUDES(queue_mutex_);
 
   std::string path_;
   std::uint64_t instance_id_;
   std::uint64_t file_device_ = 0;  // identity of the file opened, for healthy()
   std::uint64_t file_inode_ = 0;
-  std::mutex readers_mutex_;
-  std::vector<std::unique_ptr<SqliteConnection>> readers_;  // guarded by readers_mutex_
+  Mutex readers_mutex_;
+  // Owns every thread's read connection, so they close with the store.
+  std::vector<std::unique_ptr<SqliteConnection>> readers_ GUARDED_BY(readers_mutex_);
 
   std::unique_ptr<SqliteConnection> writer_connection_;  // used only by writer_thread_
-  std::mutex queue_mutex_;
-  std::condition_variable queue_ready_;
-  std::deque<WriteOp> queue_;  // guarded by queue_mutex_
-  bool stopping_ = false;      // guarded by queue_mutex_
+  Mutex queue_mutex_;
+  CondVar queue_ready_;  // with queue_mutex_
+  std::deque<WriteOp> queue_ GUARDED_BY(queue_mutex_);
+  bool stopping_ GUARDED_BY(queue_mutex_) = false;
   std::thread writer_thread_;
 };
 

@@ -105,3 +105,34 @@ TEST(Config, KeystoneNeedsCredentials) {
   EXPECT_FALSE(parse_config_text("[keystone_authtoken]\ntoken_cache_time = soon\n").config);
   EXPECT_FALSE(parse_config_text("[keystone_authtoken]\nauth_url = keystone:5000\n").config);
 }
+
+TEST(Config, HardeningLimitsHaveDefaultsAndSettings) {
+  auto defaults = parse_config_text("");
+  ASSERT_TRUE(defaults.config);
+  EXPECT_EQ(defaults.config->max_header_line, 16384u);
+  EXPECT_EQ(defaults.config->max_url_length, 8192u);
+  EXPECT_EQ(defaults.config->default_pool_size, 1000u);
+  EXPECT_EQ(defaults.config->request_timeout, 30);
+  EXPECT_EQ(defaults.config->max_requests_per_connection, 1000u);
+  EXPECT_EQ(defaults.config->graceful_shutdown_timeout, 60);
+
+  auto r = parse_config_text(
+      "[DEFAULT]\ngraceful_shutdown_timeout = 5\n[wsgi]\nmax_header_line = 4096\n"
+      "default_pool_size = 8\n[keypaird]\nmax_url_length = 1024\nrequest_timeout = 3\n"
+      "max_requests_per_connection = 2\n");
+  ASSERT_TRUE(r.config) << r.error;
+  EXPECT_EQ(r.config->graceful_shutdown_timeout, 5);
+  EXPECT_EQ(r.config->max_header_line, 4096u);
+  EXPECT_EQ(r.config->default_pool_size, 8u);
+  EXPECT_EQ(r.config->max_url_length, 1024u);
+  EXPECT_EQ(r.config->request_timeout, 3);
+  EXPECT_EQ(r.config->max_requests_per_connection, 2u);
+  EXPECT_TRUE(r.warnings.empty());
+
+  EXPECT_FALSE(parse_config_text("[wsgi]\nmax_header_line = 10\n").config);
+  EXPECT_FALSE(parse_config_text("[wsgi]\ndefault_pool_size = 0\n").config);
+  EXPECT_FALSE(parse_config_text("[keypaird]\nrequest_timeout = 0\n").config);
+  EXPECT_FALSE(parse_config_text("[keypaird]\nmax_requests_per_connection = -1\n").config);
+  EXPECT_NE(parse_config_text("[keypaird]\nmax_url_length = huge\n").error.find("max_url_length"),
+            std::string::npos);
+}

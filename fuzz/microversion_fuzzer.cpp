@@ -1,0 +1,28 @@
+// libFuzzer target: the two microversion request headers. Input: a flags byte (1: an
+// OpenStack-API-Version header is present, 2: an X-OpenStack-Nova-API-Version header is), then
+// the two values separated by the first '\n'. An accepted version is always within range.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <optional>
+#include <string_view>
+
+#include "api/microversion.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace keypaird::api;
+  if (size == 0) return 0;
+  std::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
+  auto newline = rest.find('\n');
+  std::optional<std::string_view> header, legacy;
+  if (data[0] & 1) header = rest.substr(0, newline);
+  if (data[0] & 2) legacy = newline == std::string_view::npos ? "" : rest.substr(newline + 1);
+  constexpr ApiVersion kMax{2, 104};
+  auto negotiated = negotiate_version(header, legacy, kMax);
+  using Status = NegotiatedVersion::Status;
+  if (negotiated.status == Status::ok &&
+      (negotiated.version < kMinVersion || negotiated.version > kMax))
+    std::abort();
+  if (negotiated.status != Status::ok && negotiated.message.empty()) std::abort();
+  return 0;
+}

@@ -1,0 +1,28 @@
+// libFuzzer target: any bytes as an x509 import (PEM text), and the same bytes as the DER the
+// PEM would carry, so mutations reach the certificate parser without first surviving base64.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "crypto/base64.h"
+#include "crypto/keys.h"
+#include "crypto/x509_certificate.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace keypaird::crypto;
+  std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  auto as_pem = x509_certificate_fingerprint(bytes);
+  if (as_pem.fingerprint && as_pem.fingerprint->size() != 59) std::abort();
+
+  if (bytes.empty()) return 0;
+  std::string wrapped =
+      "-----BEGIN CERTIFICATE-----\n" + base64_encode(bytes) + "\n-----END CERTIFICATE-----\n";
+  auto found = find_pem_certificate(wrapped);
+  if (!found.der || *found.der != bytes) std::abort();  // our own encoding must round-trip
+  bool refused = certificate_der_problem(bytes).has_value();
+  auto as_der = x509_certificate_fingerprint(wrapped);
+  if (as_der.fingerprint.has_value() == refused) std::abort();
+  return 0;
+}

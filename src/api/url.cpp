@@ -1,0 +1,135 @@
+// URL decoding helpers, moved out of the application so they can be unit tested and fuzzed.
+#include "api/url.h"
+
+#include <cstdio>
+
+namespace keypaird::api {
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool unreserved(unsigned char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' ||
+         c == '-' || c == '_' || c == '~';
+}
+
+}  // namespace
+
+std::string percent_decode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+      i += 2;
+    } else if (plus_is_space && s[i] == '+') {
+      out += ' ';
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    int extra;
+    char32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      extra = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      extra = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      extra = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + static_cast<std::size_t>(extra) >= s.size()) return false;
+    for (int k = 1; k <= extra; ++k) {
+      auto cc = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += static_cast<std::size_t>(extra) + 1;
+  }
+  return true;
+}
+
+DecodedTarget decode_target(std::string_view target) {
+  DecodedTarget decoded;
+  auto question = target.find('?');
+  if (question != std::string_view::npos) decoded.raw_query = target.substr(question + 1);
+  decoded.path = percent_decode(target.substr(0, question), false);
+  if (decoded.path.empty() || decoded.path[0] != '/') decoded.path.insert(0, "/");
+  return decoded;
+}
+
+ParsedQuery parse_query(std::string_view raw) {
+  ParsedQuery parsed;
+  while (!raw.empty()) {
+    auto amp = raw.find('&');
+    std::string_view pair = raw.substr(0, amp);
+    raw = amp == std::string_view::npos ? std::string_view{} : raw.substr(amp + 1);
+    if (pair.empty()) continue;
+    auto eq = pair.find('=');
+    std::string key = percent_decode(pair.substr(0, eq), true);
+    std::string value =
+        eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1), true);
+    if (!valid_utf8(key) || !valid_utf8(value)) parsed.valid_utf8 = false;
+    parsed.params.emplace_back(std::move(key), std::move(value));
+  }
+  return parsed;
+}
+
+std::vector<std::string> split_path(std::string_view path) {
+  std::string collapsed;
+  collapsed.reserve(path.size());
+  for (char c : path)
+    if (c != '/' || collapsed.empty() || collapsed.back() != '/') collapsed += c;
+  std::vector<std::string> segments;
+  std::string_view rest(collapsed);
+  if (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);
+  for (;;) {
+    auto slash = rest.find('/');
+    segments.emplace_back(rest.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    rest.remove_prefix(slash + 1);
+  }
+  return segments;
+}
+
+std::string urlencode_form(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    if (unreserved(c)) {
+      out += static_cast<char>(c);
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      char buffer[4];
+      std::snprintf(buffer, sizeof buffer, "%%%02X", c);
+      out += buffer;
+    }
+  }
+  return out;
+}
+
+}  // namespace keypaird::api
