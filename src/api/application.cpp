@@ -12,6 +12,7 @@
 #include <chrono>
 #include <random>
 
+#include "api/accept.h"
 #include "api/keypair_schema.h"
 #include "api/keypair_views.h"
 #include "api/python_json.h"
@@ -73,30 +74,8 @@ auto run_on(asio::thread_pool& pool, F work) {
 // Nova answers in whichever of its two JSON media types the Accept header ranks higher
 // (application/json on a tie or without the header).
 bool prefers_compute_media_type(std::optional<std::string_view> accept) {
-  if (!accept) return false;
-  double json_q = 0, compute_q = 0;
-  std::string_view rest = *accept;
-  while (!rest.empty()) {
-    auto comma = rest.find(',');
-    std::string_view range = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-    auto semicolon = range.find(';');
-    std::string_view type = range.substr(0, semicolon);
-    while (!type.empty() && type.front() == ' ') type.remove_prefix(1);
-    while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-    double q = 1;
-    if (auto qpos =
-            range.find("q=", semicolon == std::string_view::npos ? range.size() : semicolon);
-        qpos != std::string_view::npos)
-      q = std::atof(std::string(range.substr(qpos + 2)).c_str());
-    if (type == "application/vnd.openstack.compute+json") compute_q = std::max(compute_q, q);
-    if (type == "application/json") json_q = std::max(json_q, q);
-    if (type == "*/*" || type == "application/*") {
-      json_q = std::max(json_q, q);
-      compute_q = std::max(compute_q, q);
-    }
-  }
-  return compute_q > json_q;
+  return accept && accept_quality(*accept, "application/vnd.openstack.compute+json") >
+                       accept_quality(*accept, "application/json");
 }
 
 // Starts `start(done)` and resumes the awaiting coroutine on its own executor with the value
