@@ -38,16 +38,21 @@ done
 wait
 
 failed=0
+passed_count=0
+failed_count=0
 for target in $targets; do
   status="$(cat "$logs/$target.status")"
   runs="$(grep -o 'stat::number_of_executed_units: [0-9]*' "$logs/$target.log" | grep -o '[0-9]*$' || echo '?')"
   coverage="$(grep -o 'cov: [0-9]*' "$logs/$target.log" | tail -1 | grep -o '[0-9]*$' || echo '?')"
   if [ "$status" = 0 ]; then
     echo "fuzz $target: ok, $runs inputs in ${seconds} s, coverage $coverage edges"
+    passed_count=$((passed_count + 1))
   else
     failed=1
+    failed_count=$((failed_count + 1))
     echo "fuzz $target: FAILED (exit $status); reproducer in $build_dir/artifacts/$target/"
     tail -n 40 "$logs/$target.log"
   fi
 done
+echo "fuzz: $passed_count passed, $failed_count failed"
 exit "$failed"
