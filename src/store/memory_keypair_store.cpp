@@ -63,13 +63,13 @@ StoreStatus MemoryKeypairStore::remove(const std::string& user_id, const std::st
 }
 
 bool MemoryKeypairStore::healthy() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return !unavailable_;
 }
 
 StoreStatus MemoryKeypairStore::scan(std::int64_t after_id, std::int64_t limit,
                                      std::vector<StoredKeypair>& out) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (unavailable_) return StoreStatus::unavailable;
   std::map<std::int64_t, const StoredKeypair*> by_id;
   for (const auto& [key, row] : rows_)
@@ -82,7 +82,7 @@ StoreStatus MemoryKeypairStore::scan(std::int64_t after_id, std::int64_t limit,
 }
 
 StoreStatus MemoryKeypairStore::count_all(std::int64_t& out) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (unavailable_) return StoreStatus::unavailable;
   out = static_cast<std::int64_t>(rows_.size());
   return StoreStatus::ok;
@@ -90,7 +90,7 @@ StoreStatus MemoryKeypairStore::count_all(std::int64_t& out) {
 
 StoreStatus MemoryKeypairStore::restore(const std::vector<StoredKeypair>& rows,
                                         std::vector<StoreStatus>& outcomes) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (unavailable_) return StoreStatus::unavailable;
   outcomes.clear();
   for (const auto& row : rows) {
