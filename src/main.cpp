@@ -29,17 +29,35 @@ int thread_count(int configured) {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
+// The keypair policy: Nova's defaults, overridden by the policy file when one is configured.
+// Null, with `error` set, when the file is missing or malformed.
+std::shared_ptr<const auth::Policy> load_policy(const std::string& policy_file,
+                                                std::string& error) {
+  std::vector<std::string> warnings;
+  auto built = policy_file.empty() ? auth::RulePolicy::build({}, &warnings)
+                                   : auth::RulePolicy::load_file(policy_file, &warnings);
+  if (auto* message = std::get_if<std::string>(&built)) {
+    error = *message;
+    return nullptr;
+  }
+  for (const auto& warning : warnings) spdlog::warn("policy: {}", warning);
+  if (!policy_file.empty()) spdlog::info("policy: rules from {}", policy_file);
+  return std::get<std::shared_ptr<auth::RulePolicy>>(built);
+}
+
 // SIGTERM/SIGINT: graceful stop (a second one stops at once). SIGHUP: re-read the config files
 // and apply what can change while running (the log level), keeping every connection open.
 class SignalHandling {
  public:
   SignalHandling(boost::asio::io_context& io, http::HttpServer& server,
                  http::HttpServer* metrics_server, observability::LogOutput& log,
-                 std::chrono::milliseconds grace, int argc, char** argv)
+                 auth::ReloadablePolicy& policy, std::chrono::milliseconds grace, int argc,
+                 char** argv)
       : io_(io),
         server_(server),
         metrics_server_(metrics_server),
         log_(log),
+        policy_(policy),
         grace_(grace),
         argc_(argc),
         argv_(argv),
@@ -80,7 +98,13 @@ class SignalHandling {
       return;
     }
     log_.set_level(loaded.config->log_level);
-    // There is no policy file yet (the policy is built in); when there is, reload it here too.
+    // A policy file that no longer loads leaves the running rules in place.
+    std::string policy_error;
+    if (auto rules = load_policy(loaded.config->policy_file, policy_error)) {
+      policy_.replace(std::move(rules));
+    } else {
+      spdlog::error("SIGHUP: policy not reloaded: {}", policy_error);
+    }
     spdlog::info("SIGHUP: configuration reloaded (log level {})", loaded.config->log_level);
   }
 
@@ -88,6 +112,7 @@ class SignalHandling {
   http::HttpServer& server_;
   http::HttpServer* metrics_server_;
   observability::LogOutput& log_;
+  auth::ReloadablePolicy& policy_;
   std::chrono::milliseconds grace_;
   int argc_;
   char** argv_;
@@ -144,20 +169,13 @@ int main(int argc, char** argv) {
                              thread_count(cfg.key_generation_threads),
                              [&metrics](std::size_t n) { metrics.set_key_pool_size(n); });
   keypairs::KeypairService service(store, cfg.quota_key_pairs, &key_pool);
-  std::shared_ptr<auth::RulePolicy> policy;
-  {
-    std::vector<std::string> policy_warnings;
-    auto built = cfg.policy_file.empty()
-                     ? auth::RulePolicy::build({}, &policy_warnings)
-                     : auth::RulePolicy::load_file(cfg.policy_file, &policy_warnings);
-    if (auto* error = std::get_if<std::string>(&built)) {
-      spdlog::error("policy: {}", *error);
-      return 2;
-    }
-    policy = std::get<std::shared_ptr<auth::RulePolicy>>(built);
-    for (const auto& warning : policy_warnings) spdlog::warn("policy: {}", warning);
-    if (!cfg.policy_file.empty()) spdlog::info("policy: rules from {}", cfg.policy_file);
+  std::string policy_error;
+  auto rules = load_policy(cfg.policy_file, policy_error);
+  if (!rules) {
+    spdlog::error("policy: {}", policy_error);
+    return 2;
   }
+  auto policy = std::make_shared<auth::ReloadablePolicy>(std::move(rules));
   std::unique_ptr<auth::Authenticator> authenticator;
   if (cfg.auth_strategy == "keystone") {
     const auto& k = cfg.keystone;
@@ -244,7 +262,7 @@ int main(int argc, char** argv) {
                  metrics_server->port());
   }
 
-  SignalHandling signals(io, *server, metrics_server.get(), *log,
+  SignalHandling signals(io, *server, metrics_server.get(), *log, *policy,
                          std::chrono::seconds(cfg.graceful_shutdown_timeout), argc, argv);
   signals.arm();
 

@@ -4,6 +4,7 @@
 // JSON, as in nova.conf's [oslo_policy] policy_file) may override any rule.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
@@ -81,6 +82,26 @@ class DefaultKeypairPolicy final : public Policy {
 
  private:
   std::shared_ptr<RulePolicy> rules_;
+};
+
+// A Policy whose rules can be replaced while requests are being checked (SIGHUP reloads the
+// policy file). Every check sees either the old rules or the new ones, never a mix.
+// Thread-safe.
+class ReloadablePolicy final : public Policy {
+ public:
+  explicit ReloadablePolicy(std::shared_ptr<const Policy> initial) : current_(std::move(initial)) {}
+  void replace(std::shared_ptr<const Policy> next) { current_.store(std::move(next)); }
+
+  bool allows(const std::string& rule, const RequestContext& context,
+              const std::string& target_user_id) const override {
+    return current_.load()->allows(rule, context, target_user_id);
+  }
+  bool is_admin(const RequestContext& context) const override {
+    return current_.load()->is_admin(context);
+  }
+
+ private:
+  std::atomic<std::shared_ptr<const Policy>> current_;
 };
 
 }  // namespace keypaird::auth

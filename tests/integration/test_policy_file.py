@@ -3,9 +3,11 @@ relative path is found next to the config file, and a malformed file stops keypa
 with a message naming the file and the rule."""
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 from keypaird_process import Keypaird, binary_from_argv
@@ -34,6 +36,37 @@ class PolicyFileTest(unittest.TestCase):
                                           token="bob:b0b")
             self.assertEqual((status, len(body["keypairs"])), (200, 1))
             self.assertIn("policy: rules from", server.read_log())
+        finally:
+            server.cleanup()
+
+    def test_sighup_reloads_the_policy_file_and_keeps_the_old_rules_if_it_breaks(self):
+        server = Keypaird(BINARY, "[oslo_policy]\npolicy_file = policy.yaml\n")
+        policy = os.path.join(server.dir, "policy.yaml")
+        with open(policy, "w") as f:
+            f.write('"os_compute_api:os-keypairs:index": "@"\n')
+        server.start()
+        try:
+            def list_as_alice():
+                return server.json("GET", "/v2.1/os-keypairs")[0]
+
+            def reload(expect):
+                before = server.read_log().count(expect)
+                server.process.send_signal(signal.SIGHUP)
+                deadline = time.time() + 10
+                while server.read_log().count(expect) == before and time.time() < deadline:
+                    time.sleep(0.05)
+                self.assertGreater(server.read_log().count(expect), before)
+
+            self.assertEqual(list_as_alice(), 200)
+            with open(policy, "w") as f:
+                f.write('"os_compute_api:os-keypairs:index": "!"\n')
+            reload("configuration reloaded")
+            self.assertEqual(list_as_alice(), 403)
+            with open(policy, "w") as f:
+                f.write('"os_compute_api:os-keypairs:index": "role:admin or (\n')
+            reload("policy not reloaded")
+            self.assertEqual(list_as_alice(), 403)  # the last good rules stay
+            self.assertIsNone(server.process.poll())
         finally:
             server.cleanup()
 
