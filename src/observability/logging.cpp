@@ -78,7 +78,7 @@ void append_timestamp(std::string& out, std::chrono::system_clock::time_point ti
   std::time_t seconds = static_cast<std::time_t>(millis / 1000);
   std::tm utc{};
   gmtime_r(&seconds, &utc);
-  char buffer[40];
+  char buffer[96];  // ample for any int the fields could hold, as -O3 checks
   std::snprintf(buffer, sizeof buffer,
                 iso ? "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" : "%04d-%02d-%02d %02d:%02d:%02d.%03d",
                 utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
