@@ -443,7 +443,7 @@ void SqliteKeypairStore::writer_loop() {
           CreateOutcome outcome;
           const StoredKeypair& k = create->keypair;
           std::int64_t held = 0;
-          {
+          if (create->quota >= 0) {  // counting walks the user's keys: only when a quota applies
             Binding b(c.statement(kCountSql));
             b.text(1, k.user_id);
             if (b.step() != SQLITE_ROW) throw std::runtime_error("count failed");
