@@ -2,6 +2,8 @@
 // shows the private key once, when one was generated.
 #include "api/keypair_views.h"
 
+#include <array>
+
 namespace keypaird::api {
 
 namespace {
@@ -33,14 +35,19 @@ void close_object(std::string& out) {
 
 void append_json_string(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
-  auto needs_escape = [](unsigned char u) {
-    return u < 0x20 || u == '"' || u == '\\' || u == 0x7F;
-  };
+  // One table lookup per byte: this loop runs over every key of every list answer.
+  static constexpr auto kNeedsEscape = [] {
+    std::array<bool, 256> table{};
+    for (std::size_t c = 0; c < 0x20; ++c) table[c] = true;
+    table['"'] = table['\\'] = table[0x7F] = true;
+    return table;
+  }();
   out += '"';
   std::size_t run = 0;  // start of the current stretch that needs no escaping
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
   for (std::size_t i = 0; i < text.size(); ++i) {
-    auto u = static_cast<unsigned char>(text[i]);
-    if (!needs_escape(u)) continue;
+    unsigned char u = bytes[i];
+    if (!kNeedsEscape[u]) continue;
     out.append(text.data() + run, i - run);
     run = i + 1;
     switch (u) {
