@@ -12,6 +12,9 @@ packages=(
   # Keystone tests: a real Keystone under uwsgi, and the real clients.
   keystone uwsgi uwsgi-plugin-python3 python3-openstackclient python3-openstacksdk
   python3-cryptography
+  # Hardening tests: the unit's syscall filter (libseccomp), systemd-analyze, gcore, and the
+  # reference policy engine.
+  python3-seccomp systemd gdb python3-oslo.policy
   # Benchmarks
   wrk
 )
