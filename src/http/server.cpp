@@ -5,6 +5,7 @@
 
 #include <openssl/crypto.h>
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <string_view>
 
@@ -18,6 +19,9 @@ namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kFirstReadBytes = 4096;
 constexpr std::size_t kReadAheadBytes = 64 * 1024;  // what the buffer holds beyond a header
+// Bodies up to this size are copied behind the header and written with one call; larger ones are
+// written in place. The reused output buffer so stays small whatever the answers' size.
+constexpr std::size_t kCopiedBodyBytes = 16 * 1024;
 
 // Lays the response out as one contiguous block and writes it with a single call. Beast's
 // own serializer walks a long chain of small buffers (one per field piece); for the small
@@ -43,8 +47,15 @@ asio::awaitable<boost::system::error_code> write_response(beast::tcp_stream& str
     out += "\r\n";
   }
   out += "\r\n";
-  if (!head) out += response.body();
-  auto [ec, n] = co_await asio::async_write(stream, asio::buffer(out), use_tuple);
+  const std::string& body = response.body();
+  if (head || body.size() <= kCopiedBodyBytes) {
+    if (!head) out += body;
+    auto [ec, n] = co_await asio::async_write(stream, asio::buffer(out), use_tuple);
+    co_return ec;
+  }
+  // A large body (a long list) goes out from where it is: one copy of an answer per connection.
+  std::array<asio::const_buffer, 2> pieces{asio::buffer(out), asio::buffer(body)};
+  auto [ec, n] = co_await asio::async_write(stream, pieces, use_tuple);
   co_return ec;
 }
 
@@ -66,6 +77,42 @@ template <typename Parser>
 bool request_line_too_long(const Parser& parser, std::size_t url_limit) {
   auto target = parser.get().target();
   return target.empty() || target.size() > url_limit;
+}
+
+// RFC 9112 section 6: the only transfer coding keypaird reads is a single `chunked`, on HTTP/1.1,
+// without a Content-Length beside it. Anything else leaves the body's length uncertain (a proxy
+// in front may frame it differently), so the request is refused and the connection closed.
+template <typename Message>
+bool framing_is_ambiguous(const Message& message) {
+  bool any = false;
+  int codings = 0;
+  bool only_chunked = true;
+  auto [first, last] = message.base().equal_range(bhttp::field::transfer_encoding);
+  for (auto field = first; field != last; ++field) {
+    any = true;
+    std::string_view list = field->value();
+    bool element_seen = false;
+    for (;;) {
+      auto comma = list.find(',');
+      std::string_view element = list.substr(0, comma);
+      while (!element.empty() && (element.front() == ' ' || element.front() == '\t'))
+        element.remove_prefix(1);
+      while (!element.empty() && (element.back() == ' ' || element.back() == '\t'))
+        element.remove_suffix(1);
+      if (!element.empty()) {
+        element_seen = true;
+        ++codings;
+        if (!beast::iequals(element, "chunked")) only_chunked = false;
+      }
+      if (comma == std::string_view::npos) break;
+      list.remove_prefix(comma + 1);
+    }
+    if (!element_seen) only_chunked = false;  // an empty Transfer-Encoding field
+  }
+  if (!any) return false;
+  if (message.version() < 11) return true;
+  if (message.find(bhttp::field::content_length) != message.end()) return true;
+  return !(only_chunked && codings == 1);
 }
 
 // After an answer that closes the connection: the client may still be sending what we refused.
@@ -206,6 +253,17 @@ asio::awaitable<void> HttpServer::run_connection(beast::tcp_stream& stream,
     }
     if (parser.get().target().size() > limits_.url_limit) {
       co_await refuse(stream, bhttp::status::uri_too_long, limits_.request_timeout);
+      co_return;
+    }
+    // The parser enforces its limit on what it holds unparsed at a time; the limit is on the
+    // request line and fields together, whatever way they arrived.
+    if (header_n > limits_.header_limit) {
+      co_await refuse(stream, bhttp::status::request_header_fields_too_large,
+                      limits_.request_timeout);
+      co_return;
+    }
+    if (framing_is_ambiguous(parser.get())) {
+      co_await refuse(stream, bhttp::status::bad_request, limits_.request_timeout);
       co_return;
     }
 
