@@ -211,6 +211,14 @@ bool apply(const Entries& entries, Config& c, LoadResult& result) {
     } else if (key == "keypaird.max_requests_per_connection") {
       if (!parse_int(value, n) || n < 1) return bad(key, value, "expected a positive integer");
       c.max_requests_per_connection = static_cast<std::size_t>(n);
+    } else if (key == "keypaird.max_public_key_size") {
+      if (!parse_int(value, n) || n < 1024 || n > 1024 * 1024)
+        return bad(key, value, "expected 1024-1048576");
+      c.max_public_key_size = static_cast<std::size_t>(n);
+    } else if (key == "keypaird.strict_public_keys") {
+      auto v = lower(value);
+      if (v != "true" && v != "false") return bad(key, value, "expected true or false");
+      c.strict_public_keys = v == "true";
     } else if (key == "keypaird.key_generation_threads") {
       if (!parse_int(value, n) || n < 0 || n > 64) return bad(key, value, "expected 0-64");
       c.key_generation_threads = static_cast<int>(n);

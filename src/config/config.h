@@ -70,6 +70,8 @@ struct Config {
   std::size_t max_url_length = 8192;               // request target, bytes (-> 414)
   int request_timeout = 30;                        // seconds from a request's first byte to its end
   std::size_t max_requests_per_connection = 1000;  // keep-alive/pipelined, then close
+  std::size_t max_public_key_size = 16384;         // imported public key, bytes (-> 400)
+  bool strict_public_keys = false;                 // one key per value, no options, one line
   // [keystone_authtoken]
   KeystoneAuthtokenConfig keystone;
   // [oslo_policy]

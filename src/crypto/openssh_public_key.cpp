@@ -187,9 +187,15 @@ bool skip_certificate_trailer(WireReader& reader) {
          reader.string(ignored);                              // signature
 }
 
-}  // namespace
+// The two leading fields of a key line, as pyca splits them.
+struct KeyLine {
+  std::string_view full_type;  // with a certificate suffix, if any
+  const KeyFormat* format = nullptr;
+  bool with_cert = false;
+  std::string_view body;  // the base64
+};
 
-std::optional<std::string_view> openssh_public_key_problem(std::string_view line) {
+Problem split_key_line(std::string_view line, KeyLine& out) {
   // pyca matches rb"\A(\S+)[ \t]+(\S+)" and ignores whatever follows the second field.
   std::size_t type_end = 0;
   while (type_end < line.size() && !is_python_space(line[type_end])) ++type_end;
@@ -203,29 +209,55 @@ std::optional<std::string_view> openssh_public_key_problem(std::string_view line
   while (body_end < line.size() && !is_python_space(line[body_end])) ++body_end;
   if (body_end == body_start) return "no key data after the key type";
 
-  const std::string_view full_type = line.substr(0, type_end);
-  std::string_view type = full_type;
-  const bool with_cert = type.size() >= kCertSuffix.size() &&
-                         type.substr(type.size() - kCertSuffix.size()) == kCertSuffix;
-  if (with_cert) type.remove_suffix(kCertSuffix.size());
-  const KeyFormat* format = find_format(type);
-  if (format == nullptr) return "unsupported key type";
+  out.full_type = line.substr(0, type_end);
+  std::string_view type = out.full_type;
+  out.with_cert = type.size() >= kCertSuffix.size() &&
+                  type.substr(type.size() - kCertSuffix.size()) == kCertSuffix;
+  if (out.with_cert) type.remove_suffix(kCertSuffix.size());
+  out.format = find_format(type);
+  if (out.format == nullptr) return "unsupported key type";
+  out.body = line.substr(body_start, body_end - body_start);
+  return std::nullopt;
+}
 
-  const auto blob = decode_base64_like_python(line.substr(body_start, body_end - body_start));
-  if (!blob) return "the key data is not valid base64";
-
-  WireReader reader(*blob);
+// Reads the type string (and a certificate's nonce) at the start of the blob.
+Problem read_blob_prefix(WireReader& reader, const KeyLine& key) {
   std::string_view inner_type;
   if (!reader.string(inner_type)) return "truncated key data";
-  if (inner_type != full_type) return "the key data is for another key type";
-  if (with_cert) {
+  if (inner_type != key.full_type) return "the key data is for another key type";
+  if (key.with_cert) {
     std::string_view nonce;
     if (!reader.string(nonce)) return "truncated certificate";
   }
-  if (const auto problem = check_key(reader, *format)) return problem;
-  if (with_cert && !skip_certificate_trailer(reader)) return "truncated certificate";
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string_view> openssh_public_key_problem(std::string_view line) {
+  KeyLine key;
+  if (const auto problem = split_key_line(line, key)) return problem;
+  const auto blob = decode_base64_like_python(key.body);
+  if (!blob) return "the key data is not valid base64";
+
+  WireReader reader(*blob);
+  if (const auto problem = read_blob_prefix(reader, key)) return problem;
+  if (const auto problem = check_key(reader, *key.format)) return problem;
+  if (key.with_cert && !skip_certificate_trailer(reader)) return "truncated certificate";
   if (!reader.empty()) return "unexpected bytes after the key";
   return std::nullopt;
+}
+
+std::optional<int> openssh_rsa_modulus_bits(std::string_view line) {
+  KeyLine key;
+  if (split_key_line(line, key) || key.format->kind != KeyKind::kRsa) return std::nullopt;
+  const auto blob = decode_base64_like_python(key.body);
+  if (!blob) return std::nullopt;
+  WireReader reader(*blob);
+  if (read_blob_prefix(reader, key)) return std::nullopt;
+  openssl::Bignum e, n;
+  if (!reader.mpint(e) || !reader.mpint(n)) return std::nullopt;
+  return BN_num_bits(n.get());
 }
 
 }  // namespace keypaird::crypto

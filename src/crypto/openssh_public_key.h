@@ -19,4 +19,8 @@ namespace keypaird::crypto {
 //   named curve as an uncompressed point; Ed25519 of 32 bytes.
 std::optional<std::string_view> openssh_public_key_problem(std::string_view line);
 
+// The modulus size in bits when `line` is a well-formed ssh-rsa key (or ssh-rsa certificate);
+// nullopt for any other line.
+std::optional<int> openssh_rsa_modulus_bits(std::string_view line);
+
 }  // namespace keypaird::crypto
