@@ -508,10 +508,11 @@ asio::awaitable<Response> Application::create(Call& call) {
   } else {
     std::optional<keypairs::KeypairError> quota_error;
     if (service_.reads_block()) {
-      quota_error = co_await run_on(blocking_pool_,
-                                    [this, &user_id] { return service_.check_quota(user_id); });
+      quota_error = co_await run_on(blocking_pool_, [this, &user_id, &request] {
+        return service_.check_before_generation(user_id, request.name);
+      });
     } else {
-      quota_error = service_.check_quota(user_id);
+      quota_error = service_.check_before_generation(user_id, request.name);
     }
     if (quota_error) co_return error_response(*quota_error);
     prepared = co_await run_on(generation_pool_, [this, &user_id, &request] {

@@ -31,6 +31,10 @@ KeypairError not_found(const std::string& user_id, const std::string& name) {
   return {KeypairErrorKind::not_found, "Keypair " + name + " not found for user " + user_id};
 }
 
+KeypairError duplicate(const std::string& name) {
+  return {KeypairErrorKind::duplicate, "Key pair '" + name + "' already exists."};
+}
+
 }  // namespace
 
 Result<Keypair> KeypairService::get(const std::string& user_id, const std::string& name) {
@@ -72,10 +76,26 @@ std::optional<KeypairError> KeypairService::check_quota(const std::string& user_
   return std::nullopt;
 }
 
+std::optional<KeypairError> KeypairService::check_before_generation(const std::string& user_id,
+                                                                    const std::string& name) {
+  if (auto error = check_quota(user_id)) return error;
+  store::StoredKeypair existing;
+  switch (store_.get(user_id, name, existing)) {
+    case store::StoreStatus::ok:
+      return duplicate(name);
+    case store::StoreStatus::not_found:
+      return std::nullopt;
+    default:
+      return unavailable();
+  }
+}
+
 Result<KeypairService::PreparedKeypair> KeypairService::prepare_import(
     const std::string& user_id, const std::string& name, const std::string& type,
     const std::string& public_key) {
   if (auto error = check_quota(user_id)) return *error;
+  if (auto problem = crypto::public_key_rule_problem(public_key, type == "x509", rules_))
+    return KeypairError{KeypairErrorKind::invalid_key, "Keypair data is invalid: " + *problem};
   crypto::FingerprintResult fp = type == "x509" ? crypto::x509_certificate_fingerprint(public_key)
                                                 : crypto::ssh_public_key_fingerprint(public_key);
   if (!fp.fingerprint) {
@@ -98,7 +118,6 @@ Result<KeypairService::PreparedKeypair> KeypairService::prepare_import(
 Result<KeypairService::PreparedKeypair> KeypairService::prepare_generate(const std::string& user_id,
                                                                          const std::string& name,
                                                                          const std::string& type) {
-  if (auto error = check_quota(user_id)) return *error;
   std::optional<crypto::RsaKey> pooled = pool_ ? pool_->take() : std::nullopt;
   crypto::RsaKey key = pooled ? std::move(*pooled) : crypto::generate_rsa_key();
   crypto::GeneratedKeypair generated;
@@ -134,7 +153,7 @@ Result<CreatedKeypair> KeypairService::finish_create(store::CreateOutcome outcom
   crypto::wipe(private_key);  // not handed out: nobody may ever see it
   switch (outcome.status) {
     case store::StoreStatus::duplicate:
-      return KeypairError{KeypairErrorKind::duplicate, "Key pair '" + name + "' already exists."};
+      return duplicate(name);
     case store::StoreStatus::quota_exceeded:
       return quota_exceeded();
     default:
@@ -170,6 +189,7 @@ Result<CreatedKeypair> KeypairService::import_key(const std::string& user_id,
 
 Result<CreatedKeypair> KeypairService::generate(const std::string& user_id, const std::string& name,
                                                 const std::string& type) {
+  if (auto error = check_before_generation(user_id, name)) return *error;
   auto prepared = prepare_generate(user_id, name, type);
   if (auto* error = std::get_if<KeypairError>(&prepared)) return *error;
   auto& p = std::get<PreparedKeypair>(prepared);

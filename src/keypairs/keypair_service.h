@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "crypto/public_key_rules.h"
 #include "keypairs/key_pool.h"
 #include "store/keypair_store.h"
 
@@ -52,9 +53,11 @@ struct Empty {};
 // Thread-safe; every method may block on the store, and generate() on key generation too.
 class KeypairService {
  public:
-  // `pool` (optional) supplies RSA keys made ahead of time for generate().
-  KeypairService(store::KeypairStore& store, std::int64_t quota_key_pairs, KeyPool* pool = nullptr)
-      : store_(store), quota_(quota_key_pairs), pool_(pool) {}
+  // `pool` (optional) supplies RSA keys made ahead of time for generate(); `rules` bound what
+  // an import may bring (size, RSA modulus, strict shape) on top of Nova's own checks.
+  KeypairService(store::KeypairStore& store, std::int64_t quota_key_pairs, KeyPool* pool = nullptr,
+                 crypto::PublicKeyRules rules = {})
+      : store_(store), quota_(quota_key_pairs), pool_(pool), rules_(rules) {}
 
   Result<Keypair> get(const std::string& user_id, const std::string& name);
   // `marker`: start strictly after that name (which must exist); `limit`: at most that many.
@@ -74,6 +77,11 @@ class KeypairService {
 
   // Only the quota check (Nova runs it before anything else in create).
   std::optional<KeypairError> check_quota(const std::string& user_id);
+  // What a generation must pass before any key is made: the quota, then the name being free.
+  // Nova generates first and finds the duplicate at the insert; the answer is the same, without
+  // the seconds of RSA work (or a pooled key) spent for nothing. The insert still decides races.
+  std::optional<KeypairError> check_before_generation(const std::string& user_id,
+                                                      const std::string& name);
 
   // The same creates and deletes in two halves, so that the write itself can be awaited
   // without holding a thread: prepare_* runs the checks (and the generation) and returns the
@@ -84,7 +92,7 @@ class KeypairService {
   };
   Result<PreparedKeypair> prepare_import(const std::string& user_id, const std::string& name,
                                          const std::string& type, const std::string& public_key);
-  // Slow: generation (unless the key pool has a key ready).
+  // Slow: generation (unless the key pool has a key ready). Run check_before_generation first.
   Result<PreparedKeypair> prepare_generate(const std::string& user_id, const std::string& name,
                                            const std::string& type);
   void write_create(const store::StoredKeypair& row, store::KeypairStore::CreateDone done);
@@ -101,6 +109,7 @@ class KeypairService {
   store::KeypairStore& store_;
   std::int64_t quota_;
   KeyPool* pool_;
+  crypto::PublicKeyRules rules_;
 };
 
 }  // namespace keypaird::keypairs
