@@ -27,9 +27,55 @@ using Result = std::unique_ptr<PGresult, ResultDeleter>;
 constexpr int kLockSpace = 0x6b70;                    // "kp"
 constexpr const char* kMigrationLockKey = "7041024";  // 0x6b7000; one-bigint form, migrations
 
-// A name (or user id) with a NUL byte can never be stored: PostgreSQL text cannot hold it, and
-// the API refuses such names at creation.
-bool has_nul(const std::string& s) { return s.find('\0') != std::string::npos; }
+// PostgreSQL text cannot hold a NUL byte, but user ids and public keys are whatever the client
+// sent (SQLite and Nova keep them verbatim). Such values are stored escaped: U+FFFE (a Unicode
+// noncharacter, which no printable name can contain, so name order is unchanged) marks an
+// escape, U+FFFE U+FFFE stands for itself and U+FFFE '0' for NUL. Values without either are
+// stored as they are.
+constexpr std::string_view kEscape = "\xEF\xBF\xBE";
+
+std::string to_column(const std::string& value) {
+  if (value.find('\0') == std::string::npos && value.find(kEscape) == std::string::npos)
+    return value;
+  std::string out;
+  out.reserve(value.size() + 8);
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (value[i] == '\0') {
+      out += kEscape;
+      out += '0';
+    } else if (value.compare(i, kEscape.size(), kEscape) == 0) {
+      out += kEscape;
+      out += kEscape;
+      i += kEscape.size() - 1;
+    } else {
+      out += value[i];
+    }
+  }
+  return out;
+}
+
+std::string from_column(std::string value) {
+  if (value.find(kEscape) == std::string::npos) return value;
+  std::string out;
+  out.reserve(value.size());
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (value.compare(i, kEscape.size(), kEscape) == 0) {
+      std::size_t next = i + kEscape.size();
+      if (next < value.size() && value[next] == '0') {
+        out += '\0';
+        i = next;
+        continue;
+      }
+      if (value.compare(next, kEscape.size(), kEscape) == 0) {
+        out += kEscape;
+        i = next + kEscape.size() - 1;
+        continue;
+      }
+    }
+    out += value[i];
+  }
+  return out;
+}
 
 constexpr const char* kColumns =
     "id, user_id, name, fingerprint, public_key, type,"
@@ -95,10 +141,10 @@ void read_row(const PGresult* r, int row, StoredKeypair& k) {
                        static_cast<std::size_t>(PQgetlength(r, row, column)));
   };
   k.id = to_int(PQgetvalue(r, row, 0));
-  k.user_id = text(1);
-  k.name = text(2);
+  k.user_id = from_column(text(1));
+  k.name = from_column(text(2));
   k.fingerprint = text(3);
-  k.public_key = text(4);
+  k.public_key = from_column(text(4));
   k.type = text(5);
   k.created_at = text(6);
 }
@@ -450,10 +496,10 @@ void PostgresKeypairStore::warn(const std::string& error) {
 
 StoreStatus PostgresKeypairStore::get(const std::string& user_id, const std::string& name,
                                       StoredKeypair& out) {
-  if (has_nul(user_id) || has_nul(name)) return StoreStatus::not_found;
   auto deadline = Clock::now() + options_.timeout;
+  const std::string user_column = to_column(user_id), name_column = to_column(name);
   return with_connection(deadline, [&](PostgresConnection& c) {
-    Result r = c.run("get", {user_id.c_str(), name.c_str()}, deadline);
+    Result r = c.run("get", {user_column.c_str(), name_column.c_str()}, deadline);
     if (!r) return StoreStatus::unavailable;
     if (PQntuples(r.get()) == 0) return StoreStatus::not_found;
     read_row(r.get(), 0, out);
@@ -465,14 +511,16 @@ StoreStatus PostgresKeypairStore::list(const std::string& user_id,
                                        const std::optional<std::string>& after_name,
                                        std::optional<std::int64_t> limit,
                                        std::vector<StoredKeypair>& out) {
-  if (has_nul(user_id) || (after_name && has_nul(*after_name))) return StoreStatus::ok;
   auto deadline = Clock::now() + options_.timeout;
+  const std::string user_column = to_column(user_id);
+  const std::string after_column = after_name ? to_column(*after_name) : std::string();
   std::string limit_text = limit ? std::to_string(*limit) : "";
   const char* limit_param = limit ? limit_text.c_str() : nullptr;  // NULL: no limit
   return with_connection(deadline, [&](PostgresConnection& c) {
-    Result r = after_name ? c.run("list_after", {user_id.c_str(), after_name->c_str(), limit_param},
-                                  deadline)
-                          : c.run("list_all", {user_id.c_str(), limit_param}, deadline);
+    Result r = after_name
+                   ? c.run("list_after", {user_column.c_str(), after_column.c_str(), limit_param},
+                           deadline)
+                   : c.run("list_all", {user_column.c_str(), limit_param}, deadline);
     if (!r) return StoreStatus::unavailable;
     int rows = PQntuples(r.get());
     out.reserve(out.size() + static_cast<std::size_t>(rows));
@@ -482,13 +530,10 @@ StoreStatus PostgresKeypairStore::list(const std::string& user_id,
 }
 
 StoreStatus PostgresKeypairStore::count(const std::string& user_id, std::int64_t& out) {
-  if (has_nul(user_id)) {
-    out = 0;
-    return StoreStatus::ok;
-  }
   auto deadline = Clock::now() + options_.timeout;
+  const std::string user_column = to_column(user_id);
   return with_connection(deadline, [&](PostgresConnection& c) {
-    Result r = c.run("count", {user_id.c_str()}, deadline);
+    Result r = c.run("count", {user_column.c_str()}, deadline);
     if (!r) return StoreStatus::unavailable;
     out = to_int(PQgetvalue(r.get(), 0, 0));
     return StoreStatus::ok;
@@ -498,7 +543,8 @@ StoreStatus PostgresKeypairStore::count(const std::string& user_id, std::int64_t
 CreateOutcome PostgresKeypairStore::create(const StoredKeypair& keypair, std::int64_t quota) {
   CreateOutcome outcome;
   const StoredKeypair& k = keypair;
-  if (has_nul(k.user_id) || has_nul(k.name) || has_nul(k.public_key)) return outcome;
+  const std::string user_column = to_column(k.user_id), name_column = to_column(k.name),
+                    key_column = to_column(k.public_key);
   auto deadline = Clock::now() + options_.timeout;
   outcome.status = with_connection(deadline, [&](PostgresConnection& c) {
     if (!c.command("BEGIN", deadline)) return StoreStatus::unavailable;
@@ -508,8 +554,8 @@ CreateOutcome PostgresKeypairStore::create(const StoredKeypair& keypair, std::in
     };
     // One creator per user at a time across all nodes, so the count below stays true until
     // this transaction commits: the quota can never be overshot.
-    if (!c.run("lock_user", {k.user_id.c_str()}, deadline)) return abort();
-    Result counted = c.run("count", {k.user_id.c_str()}, deadline);
+    if (!c.run("lock_user", {user_column.c_str()}, deadline)) return abort();
+    Result counted = c.run("count", {user_column.c_str()}, deadline);
     if (!counted) return abort();
     if (quota >= 0 && to_int(PQgetvalue(counted.get(), 0, 0)) >= quota) {
       c.rollback(deadline);
@@ -517,8 +563,8 @@ CreateOutcome PostgresKeypairStore::create(const StoredKeypair& keypair, std::in
     }
     std::string created_at = current_timestamp();
     Result inserted = c.run("insert",
-                            {k.user_id.c_str(), k.name.c_str(), k.fingerprint.c_str(),
-                             k.public_key.c_str(), k.type.c_str(), created_at.c_str()},
+                            {user_column.c_str(), name_column.c_str(), k.fingerprint.c_str(),
+                             key_column.c_str(), k.type.c_str(), created_at.c_str()},
                             deadline);
     if (!inserted) return abort();
     if (PQntuples(inserted.get()) == 0) {
@@ -537,12 +583,13 @@ CreateOutcome PostgresKeypairStore::create(const StoredKeypair& keypair, std::in
 }
 
 StoreStatus PostgresKeypairStore::remove(const std::string& user_id, const std::string& name) {
-  if (has_nul(user_id) || has_nul(name)) return StoreStatus::not_found;
   auto deadline = Clock::now() + options_.timeout;
+  const std::string user_column = to_column(user_id), name_column = to_column(name);
   return with_connection(deadline, [&](PostgresConnection& c) {
     // In a transaction of its own so that a connection found dead at BEGIN is safe to retry.
     if (!c.command("BEGIN", deadline)) return StoreStatus::unavailable;
-    Result r = c.run("delete", {user_id.c_str(), name.c_str()}, deadline, PGRES_COMMAND_OK);
+    Result r =
+        c.run("delete", {user_column.c_str(), name_column.c_str()}, deadline, PGRES_COMMAND_OK);
     if (!r) {
       c.rollback(deadline);
       return StoreStatus::unavailable;
