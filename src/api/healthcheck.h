@@ -15,7 +15,8 @@ namespace keypaird::api {
 
 struct HealthStatus {
   bool healthy = true;
-  std::string reason;  // "OK", "DISABLED BY FILE" or "STORE UNAVAILABLE"
+  // "OK", "DISABLED BY FILE", "STORE UNAVAILABLE" or "STORE CANNOT WRITE: <why>"
+  std::string reason;
 };
 
 // Thread-safe. check() asks the store for its cheap health probe.

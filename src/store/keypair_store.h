@@ -87,6 +87,11 @@ class KeypairStore {
     return count("", ignored) == StoreStatus::ok;
   }
 
+  // Empty while writes succeed; otherwise why the last write failed (e.g. "database or disk is
+  // full"), for /healthcheck. A store that knows its writes fail probes, now and then, whether
+  // they work again, so the answer recovers without a client's write.
+  virtual std::string write_problem() { return {}; }
+
   // Every keypair of every user in id order, starting strictly after `after_id`, at most
   // `limit` of them (for backups).
   virtual StoreStatus scan(std::int64_t /*after_id*/, std::int64_t /*limit*/,

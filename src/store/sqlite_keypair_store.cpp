@@ -2,8 +2,10 @@
 #include "store/sqlite_keypair_store.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -147,6 +149,8 @@ const std::string kRestoreSql =
     "INSERT INTO key_pairs (id, user_id, name, fingerprint, public_key, type, created_at)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 const std::string kProbeSql = "SELECT max(version) FROM schema_version";
+// Rewrites a row as it is: a real write (a WAL frame), with nothing changed.
+const std::string kWriteProbeSql = "UPDATE schema_version SET version = version";
 
 void migrate(SqliteConnection& c) {
   c.exec("BEGIN IMMEDIATE");
@@ -320,6 +324,53 @@ bool SqliteKeypairStore::healthy() {
   }
 }
 
+namespace {
+
+bool has_room_to_write(const std::string& path) {
+  constexpr std::uint64_t kRoomBytes = 1 << 20;
+  std::string directory = path.substr(0, path.find_last_of('/') + 1);
+  struct statvfs fs {};
+  if (::statvfs(directory.empty() ? "." : directory.c_str(), &fs) != 0) return true;
+  return static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize >= kRoomBytes;
+}
+
+}  // namespace
+
+std::string SqliteKeypairStore::write_problem() {
+  bool probe = false;
+  std::string problem;
+  {
+    MutexLock lock(health_mutex_);
+    problem = write_failure_;
+    auto now = std::chrono::steady_clock::now();
+    if (!problem.empty() && now - last_probe_ >= std::chrono::seconds(1)) {
+      last_probe_ = now;
+      probe = true;
+    }
+  }
+  // A one-page write can succeed in WAL space already allocated while every real insert still
+  // fails, so the probe runs only once the file system has room again.
+  if (probe && has_room_to_write(path_)) enqueue(ProbeOp{});
+  return problem;
+}
+
+void SqliteKeypairStore::note_write_outcome(bool committed, const std::string& error) {
+  MutexLock lock(health_mutex_);
+  if (committed) {
+    if (!write_failure_.empty())
+      spdlog::warn("database: writes to {} succeed again (they failed with: {})", path_,
+                   write_failure_);
+    write_failure_.clear();
+  } else {
+    if (write_failure_.empty())
+      spdlog::error(
+          "database: writes to {} fail ({}); creates and deletes answer 503 and /healthcheck "
+          "reports it until a write succeeds",
+          path_, error);
+    write_failure_ = error.empty() ? "write failed" : error;
+  }
+}
+
 StoreStatus SqliteKeypairStore::scan(std::int64_t after_id, std::int64_t limit,
                                      std::vector<StoredKeypair>& out) {
   try {
@@ -436,6 +487,7 @@ void SqliteKeypairStore::writer_loop() {
     std::vector<StoreStatus> remove_outcomes;
     std::vector<std::vector<StoreStatus>> restore_outcomes;
     bool committed = false;
+    std::string error;
     try {
       c.exec("BEGIN IMMEDIATE");
       for (auto& op : batch) {
@@ -472,6 +524,8 @@ void SqliteKeypairStore::writer_loop() {
         } else if (auto* restore = std::get_if<RestoreOp>(&op)) {
           auto& statuses = restore_outcomes.emplace_back();
           for (const auto& row : restore->rows) statuses.push_back(restore_row(c, row));
+        } else if (std::holds_alternative<ProbeOp>(op)) {
+          c.exec(kWriteProbeSql.c_str());
         } else {
           auto& remove = std::get<RemoveOp>(op);
           Binding b(c.statement(kDeleteSql));
@@ -483,9 +537,12 @@ void SqliteKeypairStore::writer_loop() {
       }
       c.exec("COMMIT");
       committed = true;
-    } catch (const std::exception&) {
+    } catch (const std::exception& e) {
+      error = sqlite3_errmsg(c.handle());
+      if (error.empty() || error == "not an error") error = e.what();
       sqlite3_exec(c.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
     }
+    note_write_outcome(committed, error);
 
     std::size_t next_create = 0, next_remove = 0, next_restore = 0;
     for (auto& op : batch) {
@@ -498,9 +555,8 @@ void SqliteKeypairStore::writer_loop() {
         } else {
           restore->done.set_value({StoreStatus::unavailable, {}});
         }
-      } else {
-        std::get<RemoveOp>(op).done(committed ? remove_outcomes[next_remove++]
-                                              : StoreStatus::unavailable);
+      } else if (auto* remove = std::get_if<RemoveOp>(&op)) {
+        remove->done(committed ? remove_outcomes[next_remove++] : StoreStatus::unavailable);
       }
     }
   }

@@ -6,6 +6,7 @@
 // blocks until its own write is durable.
 #pragma once
 
+#include <chrono>
 #include <deque>
 #include <future>
 #include <memory>
@@ -46,6 +47,7 @@ class SqliteKeypairStore final : public KeypairStore {
   // False when the database file was removed or replaced since it was opened (writes would then
   // go to a file nobody will read again) or when a trivial query fails.
   bool healthy() override;
+  std::string write_problem() override EXCLUDES(health_mutex_, queue_mutex_);
   StoreStatus scan(std::int64_t after_id, std::int64_t limit,
                    std::vector<StoredKeypair>& out) override;
   StoreStatus count_all(std::int64_t& out) override;
@@ -74,7 +76,12 @@ class SqliteKeypairStore final : public KeypairStore {
     std::vector<StoredKeypair> rows;
     std::promise<std::pair<StoreStatus, std::vector<StoreStatus>>> done;
   };
-  using WriteOp = std::variant<CreateOp, RemoveOp, RestoreOp>;
+  struct ProbeOp {};  // a one-row write, to learn whether failing writes work again
+  using WriteOp = std::variant<CreateOp, RemoveOp, RestoreOp, ProbeOp>;
+
+  // After each transaction of the writer: logs once when writes start failing and once when
+  // they work again.
+  void note_write_outcome(bool committed, const std::string& error) EXCLUDES(health_mutex_);
 
   SqliteConnection& reader();
   void writer_loop() EXCLUDES(queue_mutex_);
@@ -93,6 +100,10 @@ class SqliteKeypairStore final : public KeypairStore {
   CondVar queue_ready_;  // with queue_mutex_
   std::deque<WriteOp> queue_ GUARDED_BY(queue_mutex_);
   bool stopping_ GUARDED_BY(queue_mutex_) = false;
+
+  Mutex health_mutex_;
+  std::string write_failure_ GUARDED_BY(health_mutex_);  // empty while writes succeed
+  std::chrono::steady_clock::time_point last_probe_ GUARDED_BY(health_mutex_);
   std::thread writer_thread_;
 };
 
