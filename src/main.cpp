@@ -168,7 +168,10 @@ int main(int argc, char** argv) {
   keypairs::KeyPool key_pool(static_cast<std::size_t>(cfg.key_pool_size),
                              thread_count(cfg.key_generation_threads),
                              [&metrics](std::size_t n) { metrics.set_key_pool_size(n); });
-  keypairs::KeypairService service(store, cfg.quota_key_pairs, &key_pool);
+  crypto::PublicKeyRules key_rules;
+  key_rules.max_bytes = cfg.max_public_key_size;
+  key_rules.strict = cfg.strict_public_keys;
+  keypairs::KeypairService service(store, cfg.quota_key_pairs, &key_pool, key_rules);
   std::string policy_error;
   auto rules = load_policy(cfg.policy_file, policy_error);
   if (!rules) {
@@ -256,6 +259,14 @@ int main(int argc, char** argv) {
   spdlog::info("keypaird {} listening on http://{}:{} (auth {}, max microversion {}.{})",
                KEYPAIRD_VERSION, cfg.listen_host, server->port(), cfg.auth_strategy,
                cfg.max_microversion_major, cfg.max_microversion_minor);
+  if (cfg.auth_strategy != "keystone") {
+    // noauth2 believes whatever X-Auth-Token says: anyone who reaches the port is admin.
+    spdlog::warn(
+        "auth: noauth2 (development only): every request is trusted as the user its "
+        "token names, \"admin\" included, so anyone who can reach {}:{} has full "
+        "control; set [api] auth_strategy = keystone for production",
+        cfg.listen_host, server->port());
+  }
   if (metrics_server) {
     metrics_server->start();
     spdlog::info("metrics and healthcheck on http://{}:{}/metrics", cfg.metrics_listen_host,

@@ -53,6 +53,11 @@ std::optional<KeystoneAuthenticator::Checked> KeystoneAuthenticator::cached(
   auto info = cache_.find(digest, now);
   if (settings_.on_cache_lookup) settings_.on_cache_lookup(info != nullptr);
   if (!info) return std::nullopt;
+  if (info->refused) {
+    // Refused as a token of its own; with a service token an expired one may still pass.
+    if (allow_expired) return std::nullopt;
+    return Checked{Validity::invalid, nullptr};
+  }
   // Entries never outlive the token, but say it here too: expiry is checked on every hit.
   if (!allow_expired && info->expires_at <= now) return Checked{Validity::invalid, nullptr};
   return Checked{Validity::valid, std::move(info)};
@@ -140,6 +145,8 @@ asio::awaitable<KeystoneAuthenticator::Checked> KeystoneAuthenticator::check(std
     result = Checked{Validity::unavailable, nullptr};
   }
   if (result.validity == Validity::valid) cache_.insert(digest, result.info, SystemClock::now());
+  if (result.validity == Validity::invalid && !allow_expired)
+    cache_.insert_refused(digest, SystemClock::now());
   validations_.finish(flight, result);
   co_return result;
 }

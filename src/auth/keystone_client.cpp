@@ -99,10 +99,13 @@ std::optional<TokenInfo> parse_token_body(const json::value& body) {
     info.project_domain_id = string_at(object_at(project_value, "domain"), "id");
   }
   if (auto it = token->find("roles"); it != token->end() && it->value().is_array()) {
+    std::vector<std::string> roles;
+    roles.reserve(it->value().get_array().size());
     for (const auto& role : it->value().get_array()) {
       auto name = string_at(role.if_object(), "name");
-      if (!name.empty()) info.roles.push_back(std::move(name));
+      if (!name.empty()) roles.push_back(std::move(name));
     }
+    info.roles = RoleList(std::move(roles));
   }
   auto expires = parse_keystone_time(string_at(token, "expires_at"));
   if (info.user_id.empty() || !expires) return std::nullopt;

@@ -53,9 +53,30 @@ std::shared_ptr<const TokenInfo> TokenCache::find(const TokenDigest& digest,
   return it->second.info;
 }
 
+void TokenCache::insert_refused(const TokenDigest& digest, SystemClock::time_point now) {
+  static const auto kRefused = [] {
+    auto info = std::make_shared<TokenInfo>();
+    info->refused = true;
+    info->expires_at = SystemClock::time_point::max();
+    return std::shared_ptr<const TokenInfo>(std::move(info));
+  }();
+  insert(digest, kRefused, now);
+}
+
+std::size_t token_info_bytes(const TokenInfo& info) {
+  std::size_t bytes = sizeof info + info.user_id.size() + info.user_name.size() +
+                      info.user_domain_id.size() + info.project_id.size() +
+                      info.project_name.size() + info.project_domain_id.size();
+  for (const auto& role : info.roles) bytes += sizeof role + role.size();
+  return bytes;
+}
+
 void TokenCache::insert(const TokenDigest& digest, std::shared_ptr<const TokenInfo> info,
                         SystemClock::time_point now) {
   if (ttl_.count() < 0 || !info) return;
+  // A token carrying thousands of roles would make one entry megabytes; such a token is
+  // validated on each use instead, so the cache stays within capacity x kMaxEntryBytes.
+  if (token_info_bytes(*info) > kMaxEntryBytes) return;
   auto fresh_until = std::min(now + ttl_, info->expires_at);
   if (fresh_until <= now) return;
   std::lock_guard lock(mutex_);

@@ -14,6 +14,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "auth/request_context.h"
+
 namespace keypaird::auth {
 
 using SystemClock = std::chrono::system_clock;
@@ -26,20 +28,27 @@ struct TokenInfo {
   std::string project_id;  // empty for tokens not scoped to a project
   std::string project_name;
   std::string project_domain_id;
-  std::vector<std::string> roles;
+  RoleList roles;
   SystemClock::time_point expires_at;
   bool is_admin = false;  // the policy's context_is_admin, decided once when validated
+  bool refused = false;   // a negative entry: Keystone said this token is not valid
 };
 
 using TokenDigest = std::array<unsigned char, 32>;
 
 // SHA-256 of the token.
 TokenDigest token_digest(std::string_view token);
+// About how much memory a validation holds (for the cache's per-entry bound).
+std::size_t token_info_bytes(const TokenInfo& info);
+
 // Lower-case hex of a digest (for flight keys; never logged with the token).
 std::string digest_hex(const TokenDigest& digest);
 
 class TokenCache {
  public:
+  // Validations larger than this (a token with thousands of roles) are not kept.
+  static constexpr std::size_t kMaxEntryBytes = 64 * 1024;
+
   // `ttl` < 0 disables caching (find never hits, insert does nothing).
   TokenCache(std::size_t capacity, std::chrono::seconds ttl);
 
@@ -48,6 +57,10 @@ class TokenCache {
   // Remembers a successful validation until min(now + ttl, info->expires_at). Thread-safe.
   void insert(const TokenDigest& digest, std::shared_ptr<const TokenInfo> info,
               SystemClock::time_point now);
+  // Remembers, for ttl, that Keystone refused the token (as keystonemiddleware does), so that
+  // a client repeating a bad token costs no call to Keystone. find() then returns an entry
+  // whose `refused` is set. Thread-safe.
+  void insert_refused(const TokenDigest& digest, SystemClock::time_point now);
   std::size_t size() const;
 
  private:

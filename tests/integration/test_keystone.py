@@ -201,6 +201,18 @@ class RefusalTest(unittest.TestCase):
         self.wait_for_validations(before)
         self.assertEqual(keystone.validation_count() - before, 1)
 
+    def test_refused_tokens_are_cached_as_refused(self):
+        # Regression (issue 11, item 9): each request with a bad token cost a Keystone call.
+        warm_up = keystone.validation_count()
+        server.json("GET", "/v2.1/os-keypairs", keystone.user_token("bob"))
+        self.wait_for_validations(warm_up)
+        before = keystone.validation_count()
+        bad = "gAAAAABk" + "B" * 170
+        for _ in range(10):
+            self.assert_unauthorized(*server.request("GET", "/v2.1/os-keypairs", token=bad))
+        self.wait_for_validations(before)
+        self.assertEqual(keystone.validation_count() - before, 1)
+
     def wait_for_validations(self, count):
         """Until Keystone's log shows more than `count` validations, and a moment longer."""
         deadline = time.time() + 5
