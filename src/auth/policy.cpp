@@ -948,10 +948,11 @@ bool RulePolicy::allows(const std::string& rule, const RequestContext& context,
 
 bool RulePolicy::is_admin(const RequestContext& context) const {
   // Nova's check_is_admin passes the credentials themselves as the target.
-  PolicyTarget credentials = {{"user_id", context.user_id},
-                              {"project_id", context.project_id},
-                              {"roles", context.roles},
-                              {"is_admin", context.is_admin}};
+  PolicyTarget credentials = {
+      {"user_id", context.user_id},
+      {"project_id", context.project_id},
+      {"roles", std::vector<std::string>(context.roles.begin(), context.roles.end())},
+      {"is_admin", context.is_admin}};
   return evaluate_rule("context_is_admin", context, credentials) == PolicyOutcome::allow;
 }
 

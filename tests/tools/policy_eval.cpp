@@ -45,7 +45,8 @@ int main() {
     const auto& creds = c.at("creds").as_object();
     RequestContext context{std::string(creds.at("user_id").as_string()),
                            std::string(creds.at("project_id").as_string()),
-                           strings(creds.at("roles")), creds.at("is_admin").as_bool()};
+                           keypaird::auth::RoleList(strings(creds.at("roles"))),
+                           creds.at("is_admin").as_bool()};
     auto policy = RulePolicy::from_rules(rules);
     auto outcome = policy->evaluate_rule(std::string(c.at("check").as_string()), context,
                                          target_from(c.at("target").as_object()));
