@@ -246,9 +246,15 @@ def main():
         for n in range(100):
             server.call("POST", "/v2.1/os-keypairs", "list100:b",
                         {"keypair": {"name": f"k{n:03d}", "public_key": ED25519}})
+        # The worst list the default limits allow: 100 keys of max_public_key_size (16 KiB) each.
+        big_key = (ED25519 + " " + "c" * 16384)[:16384]
+        for n in range(100):
+            server.call("POST", "/v2.1/os-keypairs", "listbig:b",
+                        {"keypair": {"name": f"k{n:03d}", "public_key": big_key}})
         paths = {"GET show": ("/v2.1/os-keypairs/k1", "bench:bench"),
                  "GET list (10 keys)": ("/v2.1/os-keypairs", "list10:b"),
-                 "GET list (100 keys)": ("/v2.1/os-keypairs", "list100:b")}
+                 "GET list (100 keys)": ("/v2.1/os-keypairs", "list100:b"),
+                 "GET list (100 keys of 16 KiB)": ("/v2.1/os-keypairs", "listbig:b")}
         static = {}
         for label, (path, token) in paths.items():
             status, body = server.call("GET", path, token)
