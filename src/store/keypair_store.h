@@ -78,8 +78,8 @@ class KeypairStore {
   // True when create_async and remove_async never block their caller.
   virtual bool writes_are_asynchronous() const { return false; }
 
-  // The operations below serve /healthcheck and keypaird-manage. They have defaults so that a
-  // store can be written without them first; a store meant for production overrides them.
+  // The operations below serve /healthcheck and keypaird-manage. Every store implements the
+  // backup ones (scan, count_all, restore): keypaird-manage works on every backend.
 
   // A cheap probe for /healthcheck: true when the store can serve requests now.
   virtual bool healthy() {
@@ -94,23 +94,19 @@ class KeypairStore {
 
   // Every keypair of every user in id order, starting strictly after `after_id`, at most
   // `limit` of them (for backups).
-  virtual StoreStatus scan(std::int64_t /*after_id*/, std::int64_t /*limit*/,
-                           std::vector<StoredKeypair>& /*out*/) {
-    return StoreStatus::unavailable;
-  }
+  virtual StoreStatus scan(std::int64_t after_id, std::int64_t limit,
+                           std::vector<StoredKeypair>& out) = 0;
 
   // How many keypairs all users hold together.
-  virtual StoreStatus count_all(std::int64_t& /*out*/) { return StoreStatus::unavailable; }
+  virtual StoreStatus count_all(std::int64_t& out) = 0;
 
   // Inserts whole rows as given (id, created_at, fingerprint, type: nothing is recomputed), in one
   // durable transaction, for restoring a backup or importing from Nova. An id of 0 means "assign
   // a new one". No quota applies. `outcomes` gets one status per row: ok, or duplicate when the
   // (user_id, name) or the id is already taken (that row is skipped, the others still go in).
   // Returns unavailable, with nothing written, when the database failed.
-  virtual StoreStatus restore(const std::vector<StoredKeypair>& /*rows*/,
-                              std::vector<StoreStatus>& /*outcomes*/) {
-    return StoreStatus::unavailable;
-  }
+  virtual StoreStatus restore(const std::vector<StoredKeypair>& rows,
+                              std::vector<StoreStatus>& outcomes) = 0;
 };
 
 // "YYYY-MM-DDThh:mm:ss.ffffff" for now, in UTC, as Nova shows created_at.

@@ -109,6 +109,28 @@ const std::vector<Prepared>& prepared_statements() {
        " ON CONFLICT (user_id, name) DO NOTHING RETURNING id",
        6},
       {"delete", "DELETE FROM key_pairs WHERE user_id = $1 AND name = $2", 2},
+      // For keypaird-manage: backups (scan, count_all) and restores (rows inserted as given).
+      {"scan",
+       std::string("SELECT ") + kColumns +
+           " FROM key_pairs WHERE id > $1::bigint ORDER BY id LIMIT $2::bigint",
+       2},
+      {"count_all", "SELECT count(*) FROM key_pairs", 0},
+      {"restore_with_id",
+       "INSERT INTO key_pairs (id, user_id, name, fingerprint, public_key, type, created_at)"
+       " VALUES ($1::bigint, $2, $3, $4, $5, $6, $7::timestamp)"
+       " ON CONFLICT DO NOTHING RETURNING id",
+       7},
+      {"restore_new_id",
+       "INSERT INTO key_pairs (user_id, name, fingerprint, public_key, type, created_at)"
+       " VALUES ($1, $2, $3, $4, $5, $6::timestamp)"
+       " ON CONFLICT DO NOTHING RETURNING id",
+       6},
+      // After rows with given ids: new ids continue above every id ever used (never reused).
+      {"advance_ids",
+       "SELECT setval(pg_get_serial_sequence('key_pairs', 'id'),"
+       " GREATEST((SELECT COALESCE(max(id), 1) FROM key_pairs),"
+       " (SELECT last_value FROM key_pairs_id_seq)))",
+       0},
   };
   return statements;
 }
@@ -598,6 +620,71 @@ StoreStatus PostgresKeypairStore::remove(const std::string& user_id, const std::
     if (!c.commit(deadline)) return StoreStatus::unavailable;
     return deleted ? StoreStatus::ok : StoreStatus::not_found;
   });
+}
+
+StoreStatus PostgresKeypairStore::scan(std::int64_t after_id, std::int64_t limit,
+                                       std::vector<StoredKeypair>& out) {
+  auto deadline = Clock::now() + options_.timeout;
+  const std::string after = std::to_string(after_id), count = std::to_string(limit);
+  return with_connection(deadline, [&](PostgresConnection& c) {
+    Result r = c.run("scan", {after.c_str(), count.c_str()}, deadline);
+    if (!r) return StoreStatus::unavailable;
+    int rows = PQntuples(r.get());
+    out.reserve(out.size() + static_cast<std::size_t>(rows));
+    for (int i = 0; i < rows; ++i) read_row(r.get(), i, out.emplace_back());
+    return StoreStatus::ok;
+  });
+}
+
+StoreStatus PostgresKeypairStore::count_all(std::int64_t& out) {
+  auto deadline = Clock::now() + options_.timeout;
+  return with_connection(deadline, [&](PostgresConnection& c) {
+    Result r = c.run("count_all", {}, deadline);
+    if (!r) return StoreStatus::unavailable;
+    out = to_int(PQgetvalue(r.get(), 0, 0));
+    return StoreStatus::ok;
+  });
+}
+
+StoreStatus PostgresKeypairStore::restore(const std::vector<StoredKeypair>& rows,
+                                          std::vector<StoreStatus>& outcomes) {
+  // Restores are bulk work: a longer budget than one request's.
+  auto deadline = Clock::now() + options_.timeout * 10;
+  std::vector<StoreStatus> decided(rows.size(), StoreStatus::duplicate);
+  auto status = with_connection(deadline, [&](PostgresConnection& c) {
+    if (!c.command("BEGIN", deadline)) return StoreStatus::unavailable;
+    auto abort = [&] {
+      c.rollback(deadline);
+      return StoreStatus::unavailable;
+    };
+    // Rows with their own id first, then the sequence moved past them, then rows that get a
+    // new id: so a new id never collides with one restored in the same batch.
+    for (int pass = 0; pass < 2; ++pass) {
+      bool with_id = pass == 0;
+      if (!with_id && !c.run("advance_ids", {}, deadline)) return abort();
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        const StoredKeypair& k = rows[i];
+        if ((k.id > 0) != with_id) continue;
+        const std::string id = std::to_string(k.id), user = to_column(k.user_id),
+                          name = to_column(k.name), key = to_column(k.public_key);
+        Result r = with_id ? c.run("restore_with_id",
+                                   {id.c_str(), user.c_str(), name.c_str(), k.fingerprint.c_str(),
+                                    key.c_str(), k.type.c_str(), k.created_at.c_str()},
+                                   deadline)
+                           : c.run("restore_new_id",
+                                   {user.c_str(), name.c_str(), k.fingerprint.c_str(), key.c_str(),
+                                    k.type.c_str(), k.created_at.c_str()},
+                                   deadline);
+        if (!r) return abort();
+        decided[i] = PQntuples(r.get()) > 0 ? StoreStatus::ok : StoreStatus::duplicate;
+      }
+    }
+    if (!c.run("advance_ids", {}, deadline)) return abort();
+    if (!c.commit(deadline)) return StoreStatus::unavailable;
+    return StoreStatus::ok;
+  });
+  if (status == StoreStatus::ok) outcomes = std::move(decided);
+  return status;
 }
 
 }  // namespace keypaird::store

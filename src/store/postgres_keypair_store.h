@@ -50,6 +50,11 @@ class PostgresKeypairStore final : public KeypairStore {
   StoreStatus count(const std::string& user_id, std::int64_t& out) override;
   CreateOutcome create(const StoredKeypair& keypair, std::int64_t quota) override;
   StoreStatus remove(const std::string& user_id, const std::string& name) override;
+  StoreStatus scan(std::int64_t after_id, std::int64_t limit,
+                   std::vector<StoredKeypair>& out) override;
+  StoreStatus count_all(std::int64_t& out) override;
+  StoreStatus restore(const std::vector<StoredKeypair>& rows,
+                      std::vector<StoreStatus>& outcomes) override;
 
   // The schema version this build writes.
   static constexpr int kSchemaVersion = 1;
