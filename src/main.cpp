@@ -11,7 +11,9 @@
 #include "auth/authenticator.h"
 #include "auth/keystone_authenticator.h"
 #include "auth/policy.h"
+#include "common/process_hardening.h"
 #include "config/config.h"
+#include "crypto/secure_heap.h"
 #include "http/server.h"
 #include "keypairs/key_pool.h"
 #include "keypairs/keypair_service.h"
@@ -123,6 +125,7 @@ class SignalHandling {
 }  // namespace
 
 int main(int argc, char** argv) {
+  const std::string dumps_problem = common::disable_core_dumps();  // before any secret exists
   auto loaded = config::load_config(argc, argv);
   if (loaded.help_requested) {
     std::printf("%s", loaded.help_text.c_str());
@@ -145,6 +148,11 @@ int main(int argc, char** argv) {
     return 1;
   }
   for (const auto& warning : loaded.warnings) spdlog::warn("config: {}", warning);
+  if (!dumps_problem.empty()) spdlog::warn("core dumps: {}", dumps_problem);
+  const auto secure_heap = crypto::init_secure_heap(crypto::secure_heap_size_for(
+      static_cast<std::size_t>(cfg.key_pool_size),
+      2 * static_cast<std::size_t>(thread_count(cfg.key_generation_threads))));
+  if (!secure_heap.problem.empty()) spdlog::warn("private keys: {}", secure_heap.problem);
 
   std::string store_error;
   store::StoreOptions store_options;

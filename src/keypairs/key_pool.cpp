@@ -1,17 +1,50 @@
-// KeyPool: generators sleep while the pool is full and wake when a key is taken. They run at a
-// lower CPU priority than request handling, so refilling never slows down answering.
+// KeyPool: generators sleep while the pool is full and wake when a key is taken. They run at
+// idle CPU priority (SCHED_IDLE, else nice 10), so refilling never slows down answering.
 #include "keypairs/key_pool.h"
 
+#include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <chrono>
+
+#include "crypto/secure_heap.h"
+
 namespace keypaird::keypairs {
+namespace {
+
+// While generation fails (OpenSSL out of memory, the secure heap full), generators wait this
+// long before trying again rather than spinning.
+constexpr auto kRetryAfterFailure = std::chrono::seconds(1);
+
+}  // namespace
+
+GeneratorPriority lower_generator_priority() {
+  // SCHED_IDLE runs the thread only when a CPU has nothing else to do. A sandbox may refuse it
+  // (seccomp, EPERM); then a nice value, which Linux applies to the calling thread alone; and if
+  // that is refused too, the thread keeps its priority: never a reason to stop.
+  const sched_param idle{};
+  if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle) == 0) {
+    return GeneratorPriority::idle;
+  }
+  if (setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10) == 0) {
+    return GeneratorPriority::nice;
+  }
+  return GeneratorPriority::unchanged;
+}
 
 KeyPool::KeyPool(std::size_t capacity, int threads, std::function<void(std::size_t)> on_size_change)
     : capacity_(capacity), on_size_change_(std::move(on_size_change)) {
   if (capacity_ == 0) return;
-  for (int i = 0; i < threads; ++i) generators_.emplace_back([this] { refill(); });
+  for (int i = 0; i < threads; ++i) {
+    generators_.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "keypaird-pool");
+      lower_generator_priority();
+      refill();
+    });
+  }
 }
 
 KeyPool::~KeyPool() {
@@ -44,16 +77,28 @@ std::size_t KeyPool::size() const {
 }
 
 void KeyPool::refill() {
-  // Linux applies a nice value to the calling thread alone.
-  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+  bool retry_later = false;
   for (;;) {
     {
       std::unique_lock lock(mutex_);
+      if (retry_later) {
+        wanted_.wait_for(lock, kRetryAfterFailure, [this] { return stopping_; });
+        retry_later = false;
+      }
       wanted_.wait(lock, [this] { return stopping_ || keys_.size() < capacity_; });
       if (stopping_) return;
     }
+    // Pooled keys never take the secure heap's last slots: requests generating keys of their
+    // own (the pool empty) always find room.
+    if (!crypto::secure_heap_has_room(crypto::kSecureHeapKeysKeptForRequests + 1)) {
+      retry_later = true;
+      continue;
+    }
     crypto::RsaKey key = crypto::generate_rsa_key();  // slow: outside the lock
-    if (!key) continue;
+    if (!key) {
+      retry_later = true;
+      continue;
+    }
     std::size_t now = 0;
     {
       std::lock_guard lock(mutex_);

@@ -1,6 +1,8 @@
 // A bounded pool of RSA keys made ahead of time by background threads, so that a burst of
 // "generate a keypair" requests does not wait for RSA key generation. Keys live only in this
-// process's memory and each is handed out exactly once. Thread-safe.
+// process's memory (the private parts in OpenSSL's secure heap, when main set it up: see
+// crypto/secure_heap.h) and each is handed out exactly once. Thread-safe. The generator threads
+// are named "keypaird-pool" and run at idle priority.
 #pragma once
 
 #include <condition_variable>
@@ -15,6 +17,13 @@
 #include "crypto/keys.h"
 
 namespace keypaird::keypairs {
+
+// How far a generator thread lowered its own CPU priority.
+enum class GeneratorPriority { idle, nice, unchanged };
+
+// Lowers the calling thread's CPU priority: SCHED_IDLE, else nice 10 where the scheduling call
+// is refused, else nothing. Each pool generator calls it first; exposed for tests.
+GeneratorPriority lower_generator_priority();
 
 class KeyPool {
  public:

@@ -1,9 +1,13 @@
 // KeyPool: fills itself in the background up to its capacity, hands each key out once.
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <set>
+#include <string>
 #include <thread>
 
 #include "keypairs/key_pool.h"
@@ -44,4 +48,29 @@ TEST(KeyPool, EmptyPoolSaysSoWithoutBlocking) {
   EXPECT_FALSE(pool.take());
   KeyPool no_threads(4, 0);
   EXPECT_FALSE(no_threads.take());
+}
+
+TEST(KeyPool, GeneratorsRunAtIdlePriority) {
+  KeyPool pool(1, 2);
+  ASSERT_TRUE(wait_for_size(pool, 1));
+  int idle = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    if (name != "keypaird-pool") continue;
+    const pid_t tid = std::stoi(task.path().filename().string());
+    EXPECT_EQ(sched_getscheduler(tid), SCHED_IDLE) << "thread " << tid;
+    ++idle;
+  }
+  EXPECT_EQ(idle, 2);
+}
+
+TEST(KeyPool, LoweringPriorityReportsWhatItGot) {
+  // In a thread of its own: SCHED_IDLE cannot be undone without privilege.
+  std::thread([] {
+    EXPECT_EQ(keypaird::keypairs::lower_generator_priority(),
+              keypaird::keypairs::GeneratorPriority::idle);
+    EXPECT_EQ(sched_getscheduler(0), SCHED_IDLE);
+  }).join();
 }
