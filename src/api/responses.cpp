@@ -116,4 +116,35 @@ Response error_response(const keypairs::KeypairError& error) {
   return fault_response(500, "Unexpected API Error. Please contact the administrator.");
 }
 
+unsigned http_status(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::invalid_input:
+      return 400;
+    case ErrorKind::unauthenticated:
+      return 401;
+    case ErrorKind::forbidden:
+    case ErrorKind::quota_exceeded:
+      return 403;
+    case ErrorKind::not_found:
+      return 404;
+    case ErrorKind::not_acceptable:
+      return 406;
+    case ErrorKind::conflict:
+      return 409;
+    case ErrorKind::too_large:
+      return 413;
+    case ErrorKind::unsupported_media:
+      return 415;
+    case ErrorKind::unavailable:
+      return 503;
+    case ErrorKind::internal:
+      return 500;
+  }
+  return 500;
+}
+
+Response error_response(const Status& status) {
+  return fault_response(http_status(status.kind()), status.message());
+}
+
 }  // namespace keypaird::api

@@ -6,6 +6,7 @@
 #include <boost/json/value.hpp>
 #include <string>
 
+#include "common/status.h"
 #include "http/server.h"
 #include "keypairs/keypair_service.h"
 
@@ -28,5 +29,10 @@ Response keystone_unauthorized(const std::string& challenge);
 
 // The one place keypair errors become HTTP.
 Response error_response(const keypairs::KeypairError& error);
+
+// The HTTP status each error kind answers with (one table, for every layer's Status).
+unsigned http_status(ErrorKind kind);
+// {"<fault name>": {"code": ..., "message": status.message()}} with the kind's HTTP status.
+Response error_response(const Status& status);
 
 }  // namespace keypaird::api
