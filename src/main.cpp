@@ -176,10 +176,15 @@ int main(int argc, char** argv) {
   keypairs::KeyPool key_pool(static_cast<std::size_t>(cfg.key_pool_size),
                              thread_count(cfg.key_generation_threads),
                              [&metrics](std::size_t n) { metrics.set_key_pool_size(n); });
+  // Where the service runs store calls that block and key generation (never a network thread).
+  boost::asio::thread_pool blocking_pool(64);
+  boost::asio::thread_pool generation_pool(
+      static_cast<std::size_t>(thread_count(cfg.key_generation_threads)));
   crypto::PublicKeyRules key_rules;
   key_rules.max_bytes = cfg.max_public_key_size;
   key_rules.strict = cfg.strict_public_keys;
-  keypairs::KeypairService service(store, cfg.quota_key_pairs, &key_pool, key_rules);
+  keypairs::KeypairService service(store, {blocking_pool, generation_pool}, cfg.quota_key_pairs,
+                                   &key_pool, key_rules);
   std::string policy_error;
   auto rules = load_policy(cfg.policy_file, policy_error);
   if (!rules) {
@@ -218,9 +223,6 @@ int main(int argc, char** argv) {
   } else {
     authenticator = std::make_unique<auth::NoAuth2Authenticator>();
   }
-  boost::asio::thread_pool blocking_pool(64);
-  boost::asio::thread_pool generation_pool(
-      static_cast<std::size_t>(thread_count(cfg.key_generation_threads)));
 
   api::ApiSettings settings;
   settings.max_version = {cfg.max_microversion_major, cfg.max_microversion_minor};
@@ -231,8 +233,7 @@ int main(int argc, char** argv) {
   operations.log = log.get();
   operations.health = &health;
   operations.metrics_token = cfg.metrics_token;
-  api::Application application(settings, *authenticator, *policy, service, blocking_pool,
-                               generation_pool, operations);
+  api::Application application(settings, *authenticator, *policy, service, operations);
   api::OperationsEndpoint operations_endpoint(metrics, &health);
 
   boost::asio::io_context io;

@@ -51,48 +51,11 @@ bool is_project_id(const std::string& s) {
   return true;
 }
 
-// Runs `work` on `pool` and resumes the awaiting coroutine on its own executor with the result.
-// Deliberately not a coroutine itself: passing capturing lambdas by value into coroutines trips
-// a GCC 12 code-generation bug (their captures get relocated bytewise).
-template <typename F>
-auto run_on(asio::thread_pool& pool, F work) {
-  using R = std::invoke_result_t<F&>;
-  return asio::async_initiate<const asio::use_awaitable_t<>, void(R)>(
-      [&pool](auto handler, F job) {
-        asio::post(pool, [job = std::move(job), handler = std::move(handler)]() mutable {
-          R result = job();
-          auto executor = asio::get_associated_executor(handler);
-          asio::dispatch(executor,
-                         [handler = std::move(handler), result = std::move(result)]() mutable {
-                           std::move(handler)(std::move(result));
-                         });
-        });
-      },
-      asio::use_awaitable, std::move(work));
-}
-
 // Nova answers in whichever of its two JSON media types the Accept header ranks higher
 // (application/json on a tie or without the header).
 bool prefers_compute_media_type(std::optional<std::string_view> accept) {
   return accept && accept_quality(*accept, "application/vnd.openstack.compute+json") >
                        accept_quality(*accept, "application/json");
-}
-
-// Starts `start(done)` and resumes the awaiting coroutine on its own executor with the value
-// `done` is called with, from whatever thread calls it. Not a coroutine, for the reason above.
-template <typename R, typename Start>
-auto await_callback(Start start) {
-  return asio::async_initiate<const asio::use_awaitable_t<>, void(R)>(
-      [](auto handler, Start begin) {
-        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        begin([shared](R result) {
-          auto executor = asio::get_associated_executor(*shared);
-          asio::dispatch(executor, [shared, result = std::move(result)]() mutable {
-            std::move (*shared)(std::move(result));
-          });
-        });
-      },
-      asio::use_awaitable, std::move(start));
 }
 
 void add_version_headers(Response& response, const std::string& version) {
@@ -126,14 +89,11 @@ struct Application::Call {
 
 Application::Application(ApiSettings settings, auth::Authenticator& authenticator,
                          const auth::Policy& policy, keypairs::KeypairService& service,
-                         asio::thread_pool& blocking_pool, asio::thread_pool& generation_pool,
                          OperationsHooks operations)
     : settings_(settings),
       authenticator_(authenticator),
       policy_(policy),
       service_(service),
-      blocking_pool_(blocking_pool),
-      generation_pool_(generation_pool),
       operations_(std::move(operations)) {}
 
 asio::awaitable<Response> Application::handle(http::IncomingRequest request) {
@@ -322,12 +282,10 @@ asio::awaitable<Response> Application::api_request(Call& call, bool legacy_v2) {
     response = co_await create(call);
   } else if (method == bhttp::verb::delete_) {
     response = co_await remove(call);
-  } else if (!service_.reads_block()) {
-    response = member ? show(call) : list(call);  // microseconds: no thread hop
   } else if (member) {
-    response = co_await run_on(blocking_pool_, [this, &call] { return show(call); });
+    response = co_await show(call);
   } else {
-    response = co_await run_on(blocking_pool_, [this, &call] { return list(call); });
+    response = co_await list(call);
   }
   if (version_text) add_version_headers(response, *version_text);
   auto content_type = response.find(bhttp::field::content_type);
@@ -397,18 +355,19 @@ ReadPrologue read_prologue(const std::optional<std::string>& project_in_path,
 
 }  // namespace
 
-Response Application::list(Call& call) {
+asio::awaitable<Response> Application::list(Call& call) {
   auto p = read_prologue(call.project_in_path, call.context, call.raw_query, KeypairAction::index,
                          call.version, policy_);
-  if (p.refusal) return std::move(*p.refusal);
+  if (p.refusal) co_return std::move(*p.refusal);
   std::optional<std::int64_t> limit;
   bool paginated = call.version >= versions::kPagination;
   if (paginated) {
     limit = std::min(p.query.limit.value_or(settings_.max_limit), settings_.max_limit);
   }
-  auto result = service_.list(p.user_id, paginated ? p.query.marker : std::nullopt, limit);
-  if (auto* error = std::get_if<keypairs::KeypairError>(&result)) return error_response(*error);
-  auto& keypairs = std::get<std::vector<keypairs::Keypair>>(result);
+  std::optional<std::string> marker = paginated ? p.query.marker : std::nullopt;
+  auto result = co_await service_.list(p.user_id, marker, limit);
+  if (!result) co_return error_response(result.status());
+  auto& keypairs = *result;
   std::optional<std::string> next_href;
   if (paginated && limit && *limit > 0 && static_cast<std::size_t>(*limit) == keypairs.size()) {
     // As Nova builds it: the known parameters sorted by name (a repeated one keeps its first
@@ -438,37 +397,24 @@ Response Application::list(Call& call) {
     href += "os-keypairs?" + query;
     next_href = std::move(href);
   }
-  return json_response(200, list_view(keypairs, call.version, next_href));
+  co_return json_response(200, list_view(keypairs, call.version, next_href));
 }
 
-Response Application::show(Call& call) {
+asio::awaitable<Response> Application::show(Call& call) {
   auto p = read_prologue(call.project_in_path, call.context, call.raw_query, KeypairAction::show,
                          call.version, policy_);
-  if (p.refusal) return std::move(*p.refusal);
-  auto result = service_.get(p.user_id, call.member_name);
-  if (auto* error = std::get_if<keypairs::KeypairError>(&result)) return error_response(*error);
-  return json_response(200, show_view(std::get<keypairs::Keypair>(result), call.version));
+  if (p.refusal) co_return std::move(*p.refusal);
+  auto result = co_await service_.get(p.user_id, call.member_name);
+  if (!result) co_return error_response(result.status());
+  co_return json_response(200, show_view(*result, call.version));
 }
 
 asio::awaitable<Response> Application::remove(Call& call) {
   auto p = read_prologue(call.project_in_path, call.context, call.raw_query, KeypairAction::remove,
                          call.version, policy_);
   if (p.refusal) co_return std::move(*p.refusal);
-  const std::string& user_id = p.user_id;
-  const std::string& name = call.member_name;
-  store::StoreStatus status;
-  if (service_.writes_are_asynchronous()) {
-    status = co_await await_callback<store::StoreStatus>(
-        [this, &user_id, &name](auto done) { service_.write_remove(user_id, name, done); });
-  } else {
-    status = co_await run_on(blocking_pool_, [this, &user_id, &name] {
-      store::StoreStatus s = store::StoreStatus::unavailable;
-      service_.write_remove(user_id, name, [&s](store::StoreStatus r) { s = r; });
-      return s;
-    });
-  }
-  auto result = service_.finish_remove(status, user_id, name);
-  if (auto* error = std::get_if<keypairs::KeypairError>(&result)) co_return error_response(*error);
+  Status removed = co_await service_.remove(p.user_id, call.member_name);
+  if (!removed) co_return error_response(removed);
   unsigned code = call.version >= versions::kTypeAndCreatedStatus ? 204 : 202;
   co_return empty_response(code, "application/json");
 }
@@ -493,51 +439,15 @@ asio::awaitable<Response> Application::create(Call& call) {
   if (!policy_.allows(rule, call.context, user_id))
     co_return fault_response(403, policy_denied(rule));
 
-  // Checks (and generation, on its own threads), then the durable write, then the answer.
-  keypairs::Result<keypairs::KeypairService::PreparedKeypair> prepared;
-  // No co_await inside a conditional expression: GCC 12 destroys its temporaries twice.
-  if (request.public_key) {
-    if (service_.reads_block()) {
-      prepared = co_await run_on(blocking_pool_, [this, &user_id, &request] {
-        return service_.prepare_import(user_id, request.name, request.type, *request.public_key);
-      });
-    } else {
-      // A point read for the quota and a fingerprint: microseconds, no need to leave.
-      prepared = service_.prepare_import(user_id, request.name, request.type, *request.public_key);
-    }
-  } else {
-    std::optional<keypairs::KeypairError> quota_error;
-    if (service_.reads_block()) {
-      quota_error = co_await run_on(blocking_pool_, [this, &user_id, &request] {
-        return service_.check_before_generation(user_id, request.name);
-      });
-    } else {
-      quota_error = service_.check_before_generation(user_id, request.name);
-    }
-    if (quota_error) co_return error_response(*quota_error);
-    prepared = co_await run_on(generation_pool_, [this, &user_id, &request] {
-      return service_.prepare_generate(user_id, request.name, request.type);
-    });
-  }
-  if (auto* error = std::get_if<keypairs::KeypairError>(&prepared))
-    co_return error_response(*error);
-  auto& ready = std::get<keypairs::KeypairService::PreparedKeypair>(prepared);
-  store::CreateOutcome outcome;
-  if (service_.writes_are_asynchronous()) {
-    outcome = co_await await_callback<store::CreateOutcome>(
-        [this, &ready](auto done) { service_.write_create(ready.row, done); });
-  } else {
-    outcome = co_await run_on(blocking_pool_, [this, &ready] {
-      store::CreateOutcome o;
-      service_.write_create(ready.row, [&o](store::CreateOutcome r) { o = std::move(r); });
-      return o;
-    });
-  }
-  auto result =
-      service_.finish_create(std::move(outcome), request.name, std::move(ready.private_key));
-  if (auto* error = std::get_if<keypairs::KeypairError>(&result)) co_return error_response(*error);
+  keypairs::CreateRequest create;
+  create.user_id = std::move(user_id);
+  create.name = std::move(request.name);
+  create.type = std::move(request.type);
+  create.public_key = std::move(request.public_key);
+  auto result = co_await service_.create(create);
+  if (!result) co_return error_response(result.status());
   unsigned status = call.version >= versions::kTypeAndCreatedStatus ? 201 : 200;
-  auto& created = std::get<keypairs::CreatedKeypair>(result);
+  auto& created = *result;
   // With a generated private key, the response body becomes its only copy (the server wipes it
   // once written); create_view writes it into a buffer reserved at its final size, so no
   // partial copy is left in freed memory, and the service's copy is wiped here.

@@ -3,7 +3,6 @@
 // microversion, content type, body, schema, policy, then the keypairs service.
 #pragma once
 
-#include <boost/asio/thread_pool.hpp>
 #include <memory>
 
 #include "api/microversion.h"
@@ -23,13 +22,10 @@ struct ApiSettings {
 
 class Application final : public http::RequestHandler {
  public:
-  // `blocking_pool` runs store writes (which wait for their group commit), and reads too when
-  // the store says they block; `generation_pool` runs key generation. Neither may be a network
-  // thread's executor. `operations`: where each request is logged and counted, and whether
-  // /healthcheck and /metrics are served.
+  // `operations`: where each request is logged and counted, and whether /healthcheck and
+  // /metrics are served. Where the service's work runs is the service's business.
   Application(ApiSettings settings, auth::Authenticator& authenticator, const auth::Policy& policy,
-              keypairs::KeypairService& service, boost::asio::thread_pool& blocking_pool,
-              boost::asio::thread_pool& generation_pool, OperationsHooks operations = {});
+              keypairs::KeypairService& service, OperationsHooks operations = {});
 
   boost::asio::awaitable<http::Response> handle(http::IncomingRequest request) override;
 
@@ -39,16 +35,14 @@ class Application final : public http::RequestHandler {
   boost::asio::awaitable<http::Response> dispatch(Call& call);
   boost::asio::awaitable<http::Response> api_request(Call& call, bool legacy_v2);
   boost::asio::awaitable<http::Response> create(Call& call);
-  http::Response list(Call& call);
-  http::Response show(Call& call);
+  boost::asio::awaitable<http::Response> list(Call& call);
+  boost::asio::awaitable<http::Response> show(Call& call);
   boost::asio::awaitable<http::Response> remove(Call& call);
 
   ApiSettings settings_;
   auth::Authenticator& authenticator_;
   const auth::Policy& policy_;
   keypairs::KeypairService& service_;
-  boost::asio::thread_pool& blocking_pool_;
-  boost::asio::thread_pool& generation_pool_;
   OperationsHooks operations_;
 };
 

@@ -1,4 +1,4 @@
-// Response builders and the KeypairError -> HTTP mapping.
+// Response builders and the one mapping from error kinds to HTTP.
 #include "api/responses.h"
 
 #include <openssl/crypto.h>
@@ -94,26 +94,6 @@ Response keystone_unauthorized(const std::string& challenge) {
       R"({"error": {"code": 401, "title": "Unauthorized", "message": "The request you have made )"
       R"(requires authentication."}})";
   return response;
-}
-
-Response error_response(const keypairs::KeypairError& error) {
-  using Kind = keypairs::KeypairErrorKind;
-  switch (error.kind) {
-    case Kind::quota_exceeded:
-      return fault_response(403, error.message);
-    case Kind::invalid_key:
-    case Kind::marker_not_found:
-      return fault_response(400, error.message);
-    case Kind::duplicate:
-      return fault_response(409, error.message);
-    case Kind::not_found:
-      return fault_response(404, error.message);
-    case Kind::generation_failed:
-      return fault_response(400, error.message);
-    case Kind::store_unavailable:
-      return fault_response(503, error.message);
-  }
-  return fault_response(500, "Unexpected API Error. Please contact the administrator.");
 }
 
 unsigned http_status(ErrorKind kind) {

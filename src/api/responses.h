@@ -1,6 +1,6 @@
 // Building HTTP answers in Nova's shapes: JSON bodies, Nova fault bodies, and the plain webob
-// pages Nova answers with outside its API handlers. The mapping from KeypairError to HTTP lives
-// here and nowhere else.
+// pages Nova answers with outside its API handlers. The mapping from error kinds (Status) to HTTP
+// lives here and nowhere else.
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -8,7 +8,6 @@
 
 #include "common/status.h"
 #include "http/server.h"
-#include "keypairs/keypair_service.h"
 
 namespace keypaird::api {
 
@@ -26,9 +25,6 @@ Response request_too_large(std::size_t limit);  // oslo sizelimit's text 413
 Response empty_response(unsigned status, const char* content_type);
 // keystonemiddleware's 401 for a missing or invalid token, with `WWW-Authenticate: <challenge>`.
 Response keystone_unauthorized(const std::string& challenge);
-
-// The one place keypair errors become HTTP.
-Response error_response(const keypairs::KeypairError& error);
 
 // The HTTP status each error kind answers with (one table, for every layer's Status).
 unsigned http_status(ErrorKind kind);

@@ -62,6 +62,8 @@ class [[nodiscard]] Result {
   static_assert(!std::is_same_v<T, Status>, "use Status for results without a value");
 
  public:
+  // An empty result is an internal error (Asio needs results it can default-construct).
+  Result() : state_(std::in_place_index<1>, ErrorKind::internal, "no result") {}
   Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}
   Result(Status status) : state_(std::in_place_index<1>, std::move(status)) {
     assert(!std::get<1>(state_).is_ok());

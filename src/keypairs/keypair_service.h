@@ -1,37 +1,24 @@
-// The keypairs service: what Nova's KeypairAPI does, below HTTP. It checks quota, parses and
-// fingerprints imported keys, generates new ones, and talks to the store, returning errors as
-// KeypairError values that the API layer maps to HTTP in one place.
+// The keypairs service: what Nova's KeypairAPI does, below HTTP. One awaitable per operation
+// (get, list, create by import or generation, remove), each taking the caller's user id and
+// returning a Result. The service decides where each step runs: store calls through
+// AsyncKeypairStore (inline, blocking pool or the store's writer), key generation on the
+// generation pool; no layer above it knows threads.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
+#include "common/status.h"
 #include "crypto/public_key_rules.h"
+#include "keypairs/async_keypair_store.h"
 #include "keypairs/key_pool.h"
 #include "store/keypair_store.h"
 
 namespace keypaird::keypairs {
-
-enum class KeypairErrorKind {
-  quota_exceeded,     // the user holds as many keypairs as the quota allows
-  invalid_key,        // the public key could not be parsed or fingerprinted
-  duplicate,          // the user already has a keypair of that name
-  not_found,          // no keypair of that name for that user
-  marker_not_found,   // a list marker names no keypair of the user
-  generation_failed,  // key generation failed (e.g. an x509 CN over 64 characters)
-  store_unavailable,  // the database failed; nothing was changed
-};
-
-struct KeypairError {
-  KeypairErrorKind kind;
-  std::string message;
-};
-
-template <typename T>
-using Result = std::variant<T, KeypairError>;
 
 struct Keypair {
   std::int64_t id = 0;
@@ -48,65 +35,52 @@ struct CreatedKeypair {
   std::optional<std::string> private_key;  // set only when the key was generated
 };
 
-struct Empty {};
+// What a create asks for: an import when `public_key` is set, else a generation.
+struct CreateRequest {
+  std::string user_id;
+  std::string name;
+  std::string type = "ssh";  // "ssh" | "x509"
+  std::optional<std::string> public_key;
+};
 
-// Thread-safe; every method may block on the store, and generate() on key generation too.
+// Where the service runs what must not run on a network thread.
+struct ServiceThreads {
+  boost::asio::thread_pool& blocking;    // store calls that may block
+  boost::asio::thread_pool& generation;  // key generation (CPU-bound, slow)
+};
+
+// Thread-safe. Errors: not_found, conflict (duplicate name), quota_exceeded, invalid_input (a
+// key that fails Nova's checks or keypaird's bounds; a marker that names no keypair),
+// unavailable (the store failed; nothing was changed), with Nova's messages.
 class KeypairService {
  public:
-  // `pool` (optional) supplies RSA keys made ahead of time for generate(); `rules` bound what
-  // an import may bring (size, RSA modulus, strict shape) on top of Nova's own checks.
-  KeypairService(store::KeypairStore& store, std::int64_t quota_key_pairs, KeyPool* pool = nullptr,
-                 crypto::PublicKeyRules rules = {})
-      : store_(store), quota_(quota_key_pairs), pool_(pool), rules_(rules) {}
+  // `pool` (optional) supplies RSA keys made ahead of time; `rules` bound what an import may
+  // bring (size, RSA modulus, strict shape) on top of Nova's own checks.
+  KeypairService(store::KeypairStore& store, ServiceThreads threads, std::int64_t quota_key_pairs,
+                 KeyPool* pool = nullptr, crypto::PublicKeyRules rules = {})
+      : store_(store, threads.blocking),
+        generation_pool_(threads.generation),
+        quota_(quota_key_pairs),
+        pool_(pool),
+        rules_(rules) {}
 
-  Result<Keypair> get(const std::string& user_id, const std::string& name);
+  boost::asio::awaitable<Result<Keypair>> get(const std::string& user_id, const std::string& name);
   // `marker`: start strictly after that name (which must exist); `limit`: at most that many.
-  Result<std::vector<Keypair>> list(const std::string& user_id,
-                                    const std::optional<std::string>& marker,
-                                    std::optional<std::int64_t> limit);
-  // Quota, then key check, then the duplicate check, as Nova orders them.
-  Result<CreatedKeypair> import_key(const std::string& user_id, const std::string& name,
-                                    const std::string& type, const std::string& public_key);
-  // Quota, then generation (slow), then insert.
-  Result<CreatedKeypair> generate(const std::string& user_id, const std::string& name,
-                                  const std::string& type);
-  Result<Empty> remove(const std::string& user_id, const std::string& name);
-
-  // Whether get, list and check_quota may wait on a database server (see KeypairStore).
-  bool reads_block() const { return store_.reads_block(); }
-
-  // Only the quota check (Nova runs it before anything else in create).
-  std::optional<KeypairError> check_quota(const std::string& user_id);
-  // What a generation must pass before any key is made: the quota, then the name being free.
-  // Nova generates first and finds the duplicate at the insert; the answer is the same, without
-  // the seconds of RSA work (or a pooled key) spent for nothing. The insert still decides races.
-  std::optional<KeypairError> check_before_generation(const std::string& user_id,
-                                                      const std::string& name);
-
-  // The same creates and deletes in two halves, so that the write itself can be awaited
-  // without holding a thread: prepare_* runs the checks (and the generation) and returns the
-  // row to store; write_* hands it to the store, whose answer finish_* turns into the result.
-  struct PreparedKeypair {
-    store::StoredKeypair row;
-    std::optional<std::string> private_key;
-  };
-  Result<PreparedKeypair> prepare_import(const std::string& user_id, const std::string& name,
-                                         const std::string& type, const std::string& public_key);
-  // Slow: generation (unless the key pool has a key ready). Run check_before_generation first.
-  Result<PreparedKeypair> prepare_generate(const std::string& user_id, const std::string& name,
-                                           const std::string& type);
-  void write_create(const store::StoredKeypair& row, store::KeypairStore::CreateDone done);
-  Result<CreatedKeypair> finish_create(store::CreateOutcome outcome, const std::string& name,
-                                       std::optional<std::string> private_key);
-  void write_remove(const std::string& user_id, const std::string& name,
-                    store::KeypairStore::RemoveDone done);
-  Result<Empty> finish_remove(store::StoreStatus status, const std::string& user_id,
-                              const std::string& name);
-  // Whether write_create/write_remove return at once (else they block until durable).
-  bool writes_are_asynchronous() const { return store_.writes_are_asynchronous(); }
+  boost::asio::awaitable<Result<std::vector<Keypair>>> list(
+      const std::string& user_id, const std::optional<std::string>& marker,
+      std::optional<std::int64_t> limit);
+  // Nova's order of checks: quota, then the key (or the generation), then the name. The quota
+  // is counted inside the store's atomic create; an import counts it beforehand only when its
+  // key is refused (to tell which error comes first), a generation counts it (and looks the
+  // name up) before making a key, so that a refused request costs no RSA work.
+  boost::asio::awaitable<Result<CreatedKeypair>> create(const CreateRequest& request);
+  boost::asio::awaitable<Status> remove(const std::string& user_id, const std::string& name);
 
  private:
-  store::KeypairStore& store_;
+  boost::asio::awaitable<Status> check_quota(const std::string& user_id);
+
+  AsyncKeypairStore store_;
+  boost::asio::thread_pool& generation_pool_;
   std::int64_t quota_;
   KeyPool* pool_;
   crypto::PublicKeyRules rules_;

@@ -20,8 +20,7 @@ class InstrumentedKeypairStore final : public KeypairStore {
   CreateOutcome create(const StoredKeypair& keypair, std::int64_t quota) override;
   StoreStatus remove(const std::string& user_id, const std::string& name) override;
   // The wrapped store's threading contract passes through unchanged.
-  bool reads_block() const override { return inner_.reads_block(); }
-  bool writes_are_asynchronous() const override { return inner_.writes_are_asynchronous(); }
+  Threading threading() const override { return inner_.threading(); }
   void create_async(const StoredKeypair& keypair, std::int64_t quota, CreateDone done) override;
   void remove_async(const std::string& user_id, const std::string& name, RemoveDone done) override;
   bool healthy() override;

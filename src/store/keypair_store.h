@@ -1,8 +1,8 @@
 // The storage interface for keypairs. Implementations: SqliteKeypairStore (embedded default),
 // PostgresKeypairStore (several nodes on one database), MemoryKeypairStore (unit tests) and
 // InstrumentedKeypairStore (metrics around another store). All methods are safe to call from
-// many threads at once; each may block on I/O, so callers on network threads decide whether to
-// offload (reads_block says whether reads must be).
+// many threads at once. How a store wants to be called (threading()) is read in one place only:
+// keypairs::AsyncKeypairStore, which decides on which thread each call runs.
 #pragma once
 
 #include <cstdint>
@@ -40,9 +40,12 @@ class KeypairStore {
  public:
   virtual ~KeypairStore() = default;
 
-  // Whether get, list and count can wait on something outside this process (a database server)
-  // and so must not run on a network thread. Writes may always block.
-  virtual bool reads_block() const { return false; }
+  // How calls may be made: inline_calls (nothing ever waits long), blocking_calls (every call
+  // may wait on a database server, so none may run on a network thread), or
+  // inline_reads_queued_writes (reads are local and quick; writes are queued through
+  // create_async/remove_async, which return at once and report from the store's own thread).
+  enum class Threading { inline_calls, blocking_calls, inline_reads_queued_writes };
+  virtual Threading threading() const { return Threading::inline_calls; }
 
   // One keypair by exact (byte-wise) name; not_found when absent.
   virtual StoreStatus get(const std::string& user_id, const std::string& name,
@@ -64,9 +67,9 @@ class KeypairStore {
   virtual StoreStatus remove(const std::string& user_id, const std::string& name) = 0;
 
   // The same writes, reporting through a callback. A store that queues its writes (SQLite's
-  // group commit) returns at once and calls `done` from its own thread once the write is
-  // durable or has failed; `done` must then be quick (hand the result on, nothing more). The
-  // defaults below do the synchronous write and call `done` on the caller's thread.
+  // group commit, Threading::inline_reads_queued_writes) returns at once and calls `done` from
+  // its own thread once the write is durable or has failed; `done` must then be quick (hand the
+  // result on, nothing more). The defaults do the synchronous write and call `done` at once.
   using CreateDone = std::function<void(CreateOutcome)>;
   using RemoveDone = std::function<void(StoreStatus)>;
   virtual void create_async(const StoredKeypair& keypair, std::int64_t quota, CreateDone done) {
@@ -75,8 +78,6 @@ class KeypairStore {
   virtual void remove_async(const std::string& user_id, const std::string& name, RemoveDone done) {
     done(remove(user_id, name));
   }
-  // True when create_async and remove_async never block their caller.
-  virtual bool writes_are_asynchronous() const { return false; }
 
   // The operations below serve /healthcheck and keypaird-manage. Every store implements the
   // backup ones (scan, count_all, restore): keypaird-manage works on every backend.

@@ -12,6 +12,12 @@ namespace keypaird::store {
 
 class MemoryKeypairStore final : public KeypairStore {
  public:
+  // `threading`: how callers are told to call it, so that tests of the layers above can drive
+  // each of the ways production stores are called (the calls themselves never block).
+  explicit MemoryKeypairStore(Threading threading = Threading::inline_calls)
+      : threading_(threading) {}
+  Threading threading() const override { return threading_; }
+
   StoreStatus get(const std::string& user_id, const std::string& name, StoredKeypair& out) override;
   StoreStatus list(const std::string& user_id, const std::optional<std::string>& after_name,
                    std::optional<std::int64_t> limit, std::vector<StoredKeypair>& out) override;
@@ -29,6 +35,7 @@ class MemoryKeypairStore final : public KeypairStore {
   void set_unavailable(bool unavailable);
 
  private:
+  const Threading threading_;
   Mutex mutex_;
   std::map<std::pair<std::string, std::string>, StoredKeypair> rows_ GUARDED_BY(mutex_);
   std::int64_t next_id_ GUARDED_BY(mutex_) = 1;

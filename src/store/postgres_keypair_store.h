@@ -42,7 +42,7 @@ class PostgresKeypairStore final : public KeypairStore {
   PostgresKeypairStore(const PostgresKeypairStore&) = delete;
   PostgresKeypairStore& operator=(const PostgresKeypairStore&) = delete;
 
-  bool reads_block() const override { return true; }
+  Threading threading() const override { return Threading::blocking_calls; }
 
   StoreStatus get(const std::string& user_id, const std::string& name, StoredKeypair& out) override;
   StoreStatus list(const std::string& user_id, const std::optional<std::string>& after_name,

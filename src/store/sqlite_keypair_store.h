@@ -43,7 +43,7 @@ class SqliteKeypairStore final : public KeypairStore {
   StoreStatus remove(const std::string& user_id, const std::string& name) override;
   void create_async(const StoredKeypair& keypair, std::int64_t quota, CreateDone done) override;
   void remove_async(const std::string& user_id, const std::string& name, RemoveDone done) override;
-  bool writes_are_asynchronous() const override { return true; }
+  Threading threading() const override { return Threading::inline_reads_queued_writes; }
   // False when the database file was removed or replaced since it was opened (writes would then
   // go to a file nobody will read again) or when a trivial query fails.
   bool healthy() override;

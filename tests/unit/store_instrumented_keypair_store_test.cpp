@@ -19,8 +19,8 @@ TEST(InstrumentedKeypairStoreTest, PassesThreadingContractAndTimesAsyncWrites) {
     keypaird::store::SqliteKeypairStore sqlite((dir / "s.sqlite").string());
     keypaird::observability::Metrics metrics;
     keypaird::store::InstrumentedKeypairStore store(sqlite, metrics);
-    EXPECT_TRUE(store.writes_are_asynchronous());
-    EXPECT_FALSE(store.reads_block());
+    EXPECT_EQ(store.threading(),
+              keypaird::store::KeypairStore::Threading::inline_reads_queued_writes);
     keypaird::store::StoredKeypair row;
     row.user_id = "u";
     row.name = "n";

@@ -230,7 +230,7 @@ TEST(SqliteStore, FileIsPrivateAndReadsDoNotBlock) {
   std::string path = (dir / "store.sqlite").string();
   {
     SqliteKeypairStore store(path);
-    EXPECT_FALSE(store.reads_block());
+    EXPECT_EQ(store.threading(), KeypairStore::Threading::inline_reads_queued_writes);
   }
   struct stat st {};
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
@@ -255,7 +255,7 @@ TEST_F(PostgresStore, NodesStartingTogetherMigrateOnce) {
     nodes.emplace_back([&] {
       try {
         PostgresKeypairStore store(postgres_options());
-        EXPECT_TRUE(store.reads_block());
+        EXPECT_EQ(store.threading(), KeypairStore::Threading::blocking_calls);
         ++opened;
       } catch (const std::exception& e) {
         ADD_FAILURE() << e.what();
