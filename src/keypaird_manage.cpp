@@ -76,53 +76,52 @@ bool parse_options(Command& command, const std::vector<std::string>& args, po::v
   return true;
 }
 
-std::unique_ptr<store::KeypairStore> open_store(const config::Config& cfg) {
-  std::string error;
-  auto store = store::open_keypair_store(cfg.effective_database_connection(), error);
-  if (!store)
-    std::fprintf(stderr, "keypaird-manage: cannot open the keypair store: %s\n", error.c_str());
-  return store;
+std::unique_ptr<store::KeypairDatabase> open_store(const config::Config& cfg) {
+  auto store = store::open_keypair_store(cfg.effective_database_connection());
+  if (!store) {
+    std::fprintf(stderr, "keypaird-manage: cannot open the keypair store: %s\n",
+                 store.status().message().c_str());
+    return nullptr;
+  }
+  return std::move(store).value();
 }
 
 int db_sync(const config::Config& cfg) {
   auto store = open_store(cfg);  // opening migrates
   if (!store) return 1;
-  int version = 0, latest = 0;
-  std::string error;
-  if (!store::read_keypair_store_schema_version(cfg.effective_database_connection(), version,
-                                                latest, error)) {
-    std::fprintf(stderr, "keypaird-manage: %s\n", error.c_str());
+  auto versions = store::read_keypair_store_schema_version(cfg.effective_database_connection());
+  if (!versions) {
+    std::fprintf(stderr, "keypaird-manage: %s\n", versions.status().message().c_str());
     return 1;
   }
   std::printf("%s: schema version %d\n",
-              store::describe_keypair_store(cfg.effective_database_connection()).c_str(), version);
+              store::describe_keypair_store(cfg.effective_database_connection()).c_str(),
+              versions->current);
   return 0;
 }
 
 int db_version(const config::Config& cfg) {
-  int version = 0, latest = 0;
-  std::string error;
-  if (!store::read_keypair_store_schema_version(cfg.effective_database_connection(), version,
-                                                latest, error)) {
-    std::fprintf(stderr, "keypaird-manage: %s\n", error.c_str());
+  auto versions = store::read_keypair_store_schema_version(cfg.effective_database_connection());
+  if (!versions) {
+    std::fprintf(stderr, "keypaird-manage: %s\n", versions.status().message().c_str());
     return 1;
   }
-  std::printf("%d\n", version);
-  if (version < latest)
+  std::printf("%d\n", versions->current);
+  if (versions->current < versions->latest)
     std::fprintf(stderr, "this keypaird migrates to version %d: run keypaird-manage db sync\n",
-                 latest);
+                 versions->latest);
   return 0;
 }
 
 int keypairs_list(const config::Config& cfg, const std::string& user) {
   auto store = open_store(cfg);
   if (!store) return 1;
-  std::vector<store::StoredKeypair> rows;
-  if (store->list(user, std::nullopt, std::nullopt, rows) != store::StoreStatus::ok) {
+  auto rows = store->list(user, std::nullopt, std::nullopt);
+  if (!rows) {
     std::fprintf(stderr, "keypaird-manage: the keypair store is unavailable\n");
     return 1;
   }
-  for (const auto& k : rows)
+  for (const auto& k : *rows)
     std::printf("%s\t%s\t%s\t%s\n", k.name.c_str(), k.type.c_str(), k.fingerprint.c_str(),
                 k.created_at.c_str());
   return 0;
@@ -131,21 +130,19 @@ int keypairs_list(const config::Config& cfg, const std::string& user) {
 int keypairs_count(const config::Config& cfg, const std::optional<std::string>& user) {
   auto store = open_store(cfg);
   if (!store) return 1;
-  std::int64_t n = 0;
-  auto status = user ? store->count(*user, n) : store->count_all(n);
-  if (status != store::StoreStatus::ok) {
+  auto n = user ? store->count(*user) : store->count_all();
+  if (!n) {
     std::fprintf(stderr, "keypaird-manage: the keypair store is unavailable\n");
     return 1;
   }
-  std::printf("%lld\n", static_cast<long long>(n));
+  std::printf("%lld\n", static_cast<long long>(*n));
   return 0;
 }
 
 int export_command(const config::Config& cfg, const std::string& file) {
   auto store = open_store(cfg);
   if (!store) return 1;
-  std::int64_t total = 0;
-  store->count_all(total);
+  std::int64_t total = store->count_all().is_ok() ? *store->count_all() : 0;
   std::ofstream out_file;
   if (!file.empty()) {
     out_file.open(file, std::ios::binary | std::ios::trunc);

@@ -154,16 +154,15 @@ int main(int argc, char** argv) {
       2 * static_cast<std::size_t>(thread_count(cfg.key_generation_threads))));
   if (!secure_heap.problem.empty()) spdlog::warn("private keys: {}", secure_heap.problem);
 
-  std::string store_error;
   store::StoreOptions store_options;
   store_options.pool_size = cfg.database_max_pool_size;
   store_options.timeout = std::chrono::milliseconds(cfg.database_timeout_ms);
-  auto raw_store =
-      store::open_keypair_store(cfg.effective_database_connection(), store_error, store_options);
-  if (!raw_store) {
-    spdlog::error("cannot open the keypair store: {}", store_error);
+  auto opened = store::open_keypair_store(cfg.effective_database_connection(), store_options);
+  if (!opened) {
+    spdlog::error("cannot open the keypair store: {}", opened.status().message());
     return 1;
   }
+  std::unique_ptr<store::KeypairDatabase> raw_store = std::move(opened).value();
   spdlog::info("store: {}", store::describe_keypair_store(cfg.effective_database_connection()));
   if (loaded.db_sync_requested) {
     spdlog::info("database schema is up to date");

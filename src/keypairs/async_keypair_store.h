@@ -1,8 +1,8 @@
 // AsyncKeypairStore: the one place that knows on which thread each store call runs. Stores say
 // how they want to be called (KeypairStore::threading()); this adapter turns every call into an
 // awaitable accordingly: inline on the caller's thread, on the blocking pool, or queued through
-// the store's writer and resumed when its callback reports. Errors come back as Status values
-// of the store's own kinds (not_found, conflict, quota_exceeded, unavailable).
+// the store's writer and resumed when its callback reports. Errors are the store's own Status
+// values (not_found, conflict, quota_exceeded, unavailable).
 #pragma once
 
 #include <boost/asio/awaitable.hpp>

@@ -79,22 +79,22 @@ bool RowImporter::add(store::StoredKeypair row, std::string where) {
 bool RowImporter::flush() {
   if (report_.failed) return false;
   if (rows_.empty()) return true;
-  std::vector<store::StoreStatus> outcomes;
-  if (store_.restore(rows_, outcomes) != store::StoreStatus::ok ||
-      outcomes.size() != rows_.size()) {
+  auto restored = store_.restore(rows_);
+  if (!restored || restored->size() != rows_.size()) {
     report_.failed = true;
     report_.error = "the keypair store is unavailable";
     return false;
   }
+  const std::vector<Status>& outcomes = *restored;
   for (std::size_t i = 0; i < rows_.size(); ++i) {
     const auto& row = rows_[i];
-    if (outcomes[i] == store::StoreStatus::ok) {
+    if (outcomes[i].is_ok()) {
       ++report_.imported;
       continue;
     }
-    store::StoredKeypair existing;
-    auto found = store_.get(row.user_id, row.name, existing);
-    if (found == store::StoreStatus::ok) {
+    auto found = store_.get(row.user_id, row.name);
+    if (found) {
+      const store::StoredKeypair& existing = *found;
       bool same = existing.fingerprint == row.fingerprint &&
                   existing.public_key == row.public_key && existing.type == row.type &&
                   existing.created_at == row.created_at;
@@ -106,7 +106,7 @@ bool RowImporter::flush() {
                                                   "named " +
                                                   row.name + " with a different key"});
       }
-    } else if (found == store::StoreStatus::not_found) {
+    } else if (found.status().is(ErrorKind::not_found)) {
       if (renumber_) {
         renumber_rows_.push_back(row);
         renumber_rows_.back().id = 0;
@@ -129,15 +129,14 @@ bool RowImporter::flush() {
 bool RowImporter::finish() {
   if (!flush()) return false;
   if (renumber_rows_.empty()) return true;
-  std::vector<store::StoreStatus> outcomes;
-  if (store_.restore(renumber_rows_, outcomes) != store::StoreStatus::ok ||
-      outcomes.size() != renumber_rows_.size()) {
+  auto restored = store_.restore(renumber_rows_);
+  if (!restored || restored->size() != renumber_rows_.size()) {
     report_.failed = true;
     report_.error = "the keypair store is unavailable";
     return false;
   }
   for (std::size_t i = 0; i < renumber_rows_.size(); ++i) {
-    if (outcomes[i] == store::StoreStatus::ok) {
+    if ((*restored)[i].is_ok()) {
       ++report_.imported;
       ++report_.renumbered;
     } else {
@@ -150,16 +149,17 @@ bool RowImporter::finish() {
   return true;
 }
 
-bool export_keypairs(store::KeypairStore& store, std::ostream& out, Progress* progress,
+bool export_keypairs(store::KeypairDatabase& store, std::ostream& out, Progress* progress,
                      std::int64_t& written, std::string& error) {
   written = 0;
   std::int64_t after = 0;
   for (;;) {
-    std::vector<store::StoredKeypair> batch;
-    if (store.scan(after, 1000, batch) != store::StoreStatus::ok) {
+    auto scanned = store.scan(after, 1000);
+    if (!scanned) {
       error = "the keypair store is unavailable";
       return false;
     }
+    const std::vector<store::StoredKeypair>& batch = *scanned;
     if (batch.empty()) break;
     for (const auto& k : batch) out << keypair_to_json_line(k) << '\n';
     after = batch.back().id;
@@ -174,7 +174,7 @@ bool export_keypairs(store::KeypairStore& store, std::ostream& out, Progress* pr
   return true;
 }
 
-ImportReport import_keypairs(store::KeypairStore& store, std::istream& in, Progress* progress) {
+ImportReport import_keypairs(store::KeypairDatabase& store, std::istream& in, Progress* progress) {
   ImportReport report;
   RowImporter importer(store, false, report);
   std::string line;

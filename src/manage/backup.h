@@ -46,7 +46,7 @@ struct ImportReport {
 // row for reports.
 class RowImporter {
  public:
-  RowImporter(store::KeypairStore& store, bool renumber_on_id_conflict, ImportReport& report)
+  RowImporter(store::KeypairDatabase& store, bool renumber_on_id_conflict, ImportReport& report)
       : store_(store), renumber_(renumber_on_id_conflict), report_(report) {}
   // Queues a row; writes a batch when enough are queued. False once the store failed.
   bool add(store::StoredKeypair row, std::string where);
@@ -56,7 +56,7 @@ class RowImporter {
   static constexpr std::size_t kBatchSize = 500;
 
  private:
-  store::KeypairStore& store_;
+  store::KeypairDatabase& store_;
   bool renumber_;
   ImportReport& report_;
   std::vector<store::StoredKeypair> rows_;
@@ -68,10 +68,10 @@ class RowImporter {
 };
 
 // Writes every keypair in id order. Returns false (and sets `error`) when the store fails.
-bool export_keypairs(store::KeypairStore& store, std::ostream& out, Progress* progress,
+bool export_keypairs(store::KeypairDatabase& store, std::ostream& out, Progress* progress,
                      std::int64_t& written, std::string& error);
 
 // Reads JSON lines (blank lines ignored) and restores them with their ids.
-ImportReport import_keypairs(store::KeypairStore& store, std::istream& in, Progress* progress);
+ImportReport import_keypairs(store::KeypairDatabase& store, std::istream& in, Progress* progress);
 
 }  // namespace keypaird::manage

@@ -159,7 +159,7 @@ std::optional<std::string> check_nova_row(const NovaKeypairRow& row, store::Stor
   return std::nullopt;
 }
 
-ImportReport import_from_nova(NovaKeypairSource& source, store::KeypairStore& store,
+ImportReport import_from_nova(NovaKeypairSource& source, store::KeypairDatabase& store,
                               Progress* progress) {
   ImportReport report;
   RowImporter importer(store, true, report);

@@ -50,7 +50,7 @@ std::optional<std::string> nova_timestamp(const std::string& stored);
 // Why a Nova row cannot be imported, or nullopt when it can (then `out` holds it).
 std::optional<std::string> check_nova_row(const NovaKeypairRow& row, store::StoredKeypair& out);
 
-ImportReport import_from_nova(NovaKeypairSource& source, store::KeypairStore& store,
+ImportReport import_from_nova(NovaKeypairSource& source, store::KeypairDatabase& store,
                               Progress* progress);
 
 }  // namespace keypaird::manage

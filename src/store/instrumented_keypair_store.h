@@ -13,23 +13,19 @@ class InstrumentedKeypairStore final : public KeypairStore {
   InstrumentedKeypairStore(KeypairStore& inner, observability::Metrics& metrics)
       : inner_(inner), metrics_(metrics) {}
 
-  StoreStatus get(const std::string& user_id, const std::string& name, StoredKeypair& out) override;
-  StoreStatus list(const std::string& user_id, const std::optional<std::string>& after_name,
-                   std::optional<std::int64_t> limit, std::vector<StoredKeypair>& out) override;
-  StoreStatus count(const std::string& user_id, std::int64_t& out) override;
-  CreateOutcome create(const StoredKeypair& keypair, std::int64_t quota) override;
-  StoreStatus remove(const std::string& user_id, const std::string& name) override;
+  Result<StoredKeypair> get(const std::string& user_id, const std::string& name) override;
+  Result<std::vector<StoredKeypair>> list(const std::string& user_id,
+                                          const std::optional<std::string>& after_name,
+                                          std::optional<std::int64_t> limit) override;
+  Result<std::int64_t> count(const std::string& user_id) override;
+  Result<StoredKeypair> create(const StoredKeypair& keypair, std::int64_t quota) override;
+  Status remove(const std::string& user_id, const std::string& name) override;
   // The wrapped store's threading contract passes through unchanged.
   Threading threading() const override { return inner_.threading(); }
   void create_async(const StoredKeypair& keypair, std::int64_t quota, CreateDone done) override;
   void remove_async(const std::string& user_id, const std::string& name, RemoveDone done) override;
   bool healthy() override;
   std::string write_problem() override { return inner_.write_problem(); }
-  StoreStatus scan(std::int64_t after_id, std::int64_t limit,
-                   std::vector<StoredKeypair>& out) override;
-  StoreStatus count_all(std::int64_t& out) override;
-  StoreStatus restore(const std::vector<StoredKeypair>& rows,
-                      std::vector<StoreStatus>& outcomes) override;
 
  private:
   KeypairStore& inner_;

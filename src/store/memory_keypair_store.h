@@ -10,7 +10,7 @@
 
 namespace keypaird::store {
 
-class MemoryKeypairStore final : public KeypairStore {
+class MemoryKeypairStore final : public KeypairDatabase {
  public:
   // `threading`: how callers are told to call it, so that tests of the layers above can drive
   // each of the ways production stores are called (the calls themselves never block).
@@ -18,18 +18,17 @@ class MemoryKeypairStore final : public KeypairStore {
       : threading_(threading) {}
   Threading threading() const override { return threading_; }
 
-  StoreStatus get(const std::string& user_id, const std::string& name, StoredKeypair& out) override;
-  StoreStatus list(const std::string& user_id, const std::optional<std::string>& after_name,
-                   std::optional<std::int64_t> limit, std::vector<StoredKeypair>& out) override;
-  StoreStatus count(const std::string& user_id, std::int64_t& out) override;
-  CreateOutcome create(const StoredKeypair& keypair, std::int64_t quota) override;
-  StoreStatus remove(const std::string& user_id, const std::string& name) override;
+  Result<StoredKeypair> get(const std::string& user_id, const std::string& name) override;
+  Result<std::vector<StoredKeypair>> list(const std::string& user_id,
+                                          const std::optional<std::string>& after_name,
+                                          std::optional<std::int64_t> limit) override;
+  Result<std::int64_t> count(const std::string& user_id) override;
+  Result<StoredKeypair> create(const StoredKeypair& keypair, std::int64_t quota) override;
+  Status remove(const std::string& user_id, const std::string& name) override;
   bool healthy() override;
-  StoreStatus scan(std::int64_t after_id, std::int64_t limit,
-                   std::vector<StoredKeypair>& out) override;
-  StoreStatus count_all(std::int64_t& out) override;
-  StoreStatus restore(const std::vector<StoredKeypair>& rows,
-                      std::vector<StoreStatus>& outcomes) override;
+  Result<std::vector<StoredKeypair>> scan(std::int64_t after_id, std::int64_t limit) override;
+  Result<std::int64_t> count_all() override;
+  Result<std::vector<Status>> restore(const std::vector<StoredKeypair>& rows) override;
 
   // Makes every later call fail with `unavailable` (or work again), to test error paths.
   void set_unavailable(bool unavailable);

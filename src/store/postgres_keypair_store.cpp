@@ -20,7 +20,7 @@ using Clock = std::chrono::steady_clock;
 struct ResultDeleter {
   void operator()(PGresult* r) const { PQclear(r); }
 };
-using Result = std::unique_ptr<PGresult, ResultDeleter>;
+using PgResult = std::unique_ptr<PGresult, ResultDeleter>;
 
 // Any two-int key space of our own: advisory locks of other applications on the same database
 // use other numbers (or the one-bigint form) and never collide with ours.
@@ -242,8 +242,8 @@ class PostgresConnection {
   }
 
   // A simple-protocol query without parameters; the result when its status is `expected`.
-  Result query(const char* sql, Clock::time_point deadline,
-               ExecStatusType expected = PGRES_TUPLES_OK) {
+  PgResult query(const char* sql, Clock::time_point deadline,
+                 ExecStatusType expected = PGRES_TUPLES_OK) {
     if (!PQsendQuery(conn_, sql)) {
       send_failed();
       return nullptr;
@@ -252,8 +252,8 @@ class PostgresConnection {
   }
 
   // Runs a prepared statement; the result when it succeeded with `expected`, else null.
-  Result run(const char* statement, const std::vector<const char*>& params,
-             Clock::time_point deadline, ExecStatusType expected = PGRES_TUPLES_OK) {
+  PgResult run(const char* statement, const std::vector<const char*>& params,
+               Clock::time_point deadline, ExecStatusType expected = PGRES_TUPLES_OK) {
     if (!PQsendQueryPrepared(conn_, statement, static_cast<int>(params.size()), params.data(),
                              nullptr, nullptr, 0)) {
       send_failed();
@@ -264,7 +264,7 @@ class PostgresConnection {
 
   // COMMIT, and whether it really committed (an aborted transaction answers ROLLBACK).
   bool commit(Clock::time_point deadline) {
-    Result r = query("COMMIT", deadline, PGRES_COMMAND_OK);
+    PgResult r = query("COMMIT", deadline, PGRES_COMMAND_OK);
     return r && std::string_view(PQcmdStatus(r.get())) == "COMMIT";
   }
 
@@ -317,8 +317,8 @@ class PostgresConnection {
   }
 
   // Collects every result of what was sent; the last one must have status `expected`.
-  Result finish(Clock::time_point deadline, ExecStatusType expected) {
-    Result last;
+  PgResult finish(Clock::time_point deadline, ExecStatusType expected) {
+    PgResult last;
     bool failed = false;
     for (;;) {
       while (PQisBusy(conn_)) {
@@ -373,7 +373,7 @@ void migrate(PostgresConnection& c, Clock::time_point deadline) {
   if (!c.command("CREATE TABLE IF NOT EXISTS keypaird_schema_version (version integer NOT NULL)",
                  deadline))
     fail();
-  Result r = c.query("SELECT coalesce(max(version), 0) FROM keypaird_schema_version", deadline);
+  PgResult r = c.query("SELECT coalesce(max(version), 0) FROM keypaird_schema_version", deadline);
   if (!r) fail();
   std::int64_t version = to_int(PQgetvalue(r.get(), 0, 0));
   if (version > PostgresKeypairStore::kSchemaVersion) {
@@ -492,19 +492,20 @@ void PostgresKeypairStore::release(std::unique_ptr<PostgresConnection> connectio
   // A broken connection is closed here, outside the lock.
 }
 
-StoreStatus PostgresKeypairStore::with_connection(
-    Clock::time_point deadline, const std::function<StoreStatus(PostgresConnection&)>& work) {
+Status PostgresKeypairStore::with_connection(
+    Clock::time_point deadline, const std::function<Status(PostgresConnection&)>& work) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     bool reused = false;
     auto c = acquire(deadline, reused);
-    if (!c) return StoreStatus::unavailable;
-    StoreStatus status = work(*c);
-    if (status == StoreStatus::unavailable) warn(c->last_error());
-    bool retry = c->broken() && reused && c->successes() == 0 && status == StoreStatus::unavailable;
+    if (!c) return unavailable();
+    Status status = work(*c);
+    bool failed = status.is(ErrorKind::unavailable);
+    if (failed) warn(c->last_error());
+    bool retry = c->broken() && reused && c->successes() == 0 && failed;
     release(std::move(c));
     if (!retry) return status;
   }
-  return StoreStatus::unavailable;
+  return unavailable();
 }
 
 void PostgresKeypairStore::warn(const std::string& error) {
@@ -516,146 +517,165 @@ void PostgresKeypairStore::warn(const std::string& error) {
   if (last_warning_.compare_exchange_strong(last, now)) spdlog::warn("database: {}", error);
 }
 
-StoreStatus PostgresKeypairStore::get(const std::string& user_id, const std::string& name,
-                                      StoredKeypair& out) {
+keypaird::Result<StoredKeypair> PostgresKeypairStore::get(const std::string& user_id,
+                                                          const std::string& name) {
   auto deadline = Clock::now() + options_.timeout;
   const std::string user_column = to_column(user_id), name_column = to_column(name);
-  return with_connection(deadline, [&](PostgresConnection& c) {
-    Result r = c.run("get", {user_column.c_str(), name_column.c_str()}, deadline);
-    if (!r) return StoreStatus::unavailable;
-    if (PQntuples(r.get()) == 0) return StoreStatus::not_found;
+  StoredKeypair out;
+  Status status = with_connection(deadline, [&](PostgresConnection& c) {
+    PgResult r = c.run("get", {user_column.c_str(), name_column.c_str()}, deadline);
+    if (!r) return unavailable();
+    if (PQntuples(r.get()) == 0) return not_found();
     read_row(r.get(), 0, out);
-    return StoreStatus::ok;
+    return Status::ok();
   });
+  if (!status) return status;
+  return out;
 }
 
-StoreStatus PostgresKeypairStore::list(const std::string& user_id,
-                                       const std::optional<std::string>& after_name,
-                                       std::optional<std::int64_t> limit,
-                                       std::vector<StoredKeypair>& out) {
+keypaird::Result<std::vector<StoredKeypair>> PostgresKeypairStore::list(
+    const std::string& user_id, const std::optional<std::string>& after_name,
+    std::optional<std::int64_t> limit) {
+  std::vector<StoredKeypair> out;
   auto deadline = Clock::now() + options_.timeout;
   const std::string user_column = to_column(user_id);
   const std::string after_column = after_name ? to_column(*after_name) : std::string();
   std::string limit_text = limit ? std::to_string(*limit) : "";
   const char* limit_param = limit ? limit_text.c_str() : nullptr;  // NULL: no limit
-  return with_connection(deadline, [&](PostgresConnection& c) {
-    Result r = after_name
-                   ? c.run("list_after", {user_column.c_str(), after_column.c_str(), limit_param},
-                           deadline)
-                   : c.run("list_all", {user_column.c_str(), limit_param}, deadline);
-    if (!r) return StoreStatus::unavailable;
+  Status status = with_connection(deadline, [&](PostgresConnection& c) {
+    out.clear();
+    PgResult r = after_name
+                     ? c.run("list_after", {user_column.c_str(), after_column.c_str(), limit_param},
+                             deadline)
+                     : c.run("list_all", {user_column.c_str(), limit_param}, deadline);
+    if (!r) return unavailable();
     int rows = PQntuples(r.get());
-    out.reserve(out.size() + static_cast<std::size_t>(rows));
+    out.reserve(static_cast<std::size_t>(rows));
     for (int i = 0; i < rows; ++i) read_row(r.get(), i, out.emplace_back());
-    return StoreStatus::ok;
+    return Status::ok();
   });
+  if (!status) return status;
+  return out;
 }
 
-StoreStatus PostgresKeypairStore::count(const std::string& user_id, std::int64_t& out) {
+keypaird::Result<std::int64_t> PostgresKeypairStore::count(const std::string& user_id) {
   auto deadline = Clock::now() + options_.timeout;
   const std::string user_column = to_column(user_id);
-  return with_connection(deadline, [&](PostgresConnection& c) {
-    Result r = c.run("count", {user_column.c_str()}, deadline);
-    if (!r) return StoreStatus::unavailable;
+  std::int64_t out = 0;
+  Status status = with_connection(deadline, [&](PostgresConnection& c) {
+    PgResult r = c.run("count", {user_column.c_str()}, deadline);
+    if (!r) return unavailable();
     out = to_int(PQgetvalue(r.get(), 0, 0));
-    return StoreStatus::ok;
+    return Status::ok();
   });
+  if (!status) return status;
+  return out;
 }
 
-CreateOutcome PostgresKeypairStore::create(const StoredKeypair& keypair, std::int64_t quota) {
-  CreateOutcome outcome;
+keypaird::Result<StoredKeypair> PostgresKeypairStore::create(const StoredKeypair& keypair,
+                                                             std::int64_t quota) {
+  StoredKeypair stored;
   const StoredKeypair& k = keypair;
   const std::string user_column = to_column(k.user_id), name_column = to_column(k.name),
                     key_column = to_column(k.public_key);
   auto deadline = Clock::now() + options_.timeout;
-  outcome.status = with_connection(deadline, [&](PostgresConnection& c) {
-    if (!c.command("BEGIN", deadline)) return StoreStatus::unavailable;
+  Status status = with_connection(deadline, [&](PostgresConnection& c) {
+    if (!c.command("BEGIN", deadline)) return unavailable();
     auto abort = [&] {
       c.rollback(deadline);
-      return StoreStatus::unavailable;
+      return unavailable();
     };
     // One creator per user at a time across all nodes, so the count below stays true until
     // this transaction commits: the quota can never be overshot.
     if (!c.run("lock_user", {user_column.c_str()}, deadline)) return abort();
-    Result counted = c.run("count", {user_column.c_str()}, deadline);
+    PgResult counted = c.run("count", {user_column.c_str()}, deadline);
     if (!counted) return abort();
     if (quota >= 0 && to_int(PQgetvalue(counted.get(), 0, 0)) >= quota) {
       c.rollback(deadline);
-      return StoreStatus::quota_exceeded;
+      return quota_full();
     }
     std::string created_at = current_timestamp();
-    Result inserted = c.run("insert",
-                            {user_column.c_str(), name_column.c_str(), k.fingerprint.c_str(),
-                             key_column.c_str(), k.type.c_str(), created_at.c_str()},
-                            deadline);
+    PgResult inserted = c.run("insert",
+                              {user_column.c_str(), name_column.c_str(), k.fingerprint.c_str(),
+                               key_column.c_str(), k.type.c_str(), created_at.c_str()},
+                              deadline);
     if (!inserted) return abort();
     if (PQntuples(inserted.get()) == 0) {
       c.rollback(deadline);
-      return StoreStatus::duplicate;
+      return name_taken();
     }
     std::int64_t id = to_int(PQgetvalue(inserted.get(), 0, 0));
     // If COMMIT's answer is lost the row may or may not exist; the caller hears unavailable.
-    if (!c.commit(deadline)) return StoreStatus::unavailable;
-    outcome.keypair = k;
-    outcome.keypair.id = id;
-    outcome.keypair.created_at = std::move(created_at);
-    return StoreStatus::ok;
+    if (!c.commit(deadline)) return unavailable();
+    stored = k;
+    stored.id = id;
+    stored.created_at = std::move(created_at);
+    return Status::ok();
   });
-  return outcome;
+  if (!status) return status;
+  return stored;
 }
 
-StoreStatus PostgresKeypairStore::remove(const std::string& user_id, const std::string& name) {
+Status PostgresKeypairStore::remove(const std::string& user_id, const std::string& name) {
   auto deadline = Clock::now() + options_.timeout;
   const std::string user_column = to_column(user_id), name_column = to_column(name);
   return with_connection(deadline, [&](PostgresConnection& c) {
     // In a transaction of its own so that a connection found dead at BEGIN is safe to retry.
-    if (!c.command("BEGIN", deadline)) return StoreStatus::unavailable;
-    Result r =
+    if (!c.command("BEGIN", deadline)) return unavailable();
+    PgResult r =
         c.run("delete", {user_column.c_str(), name_column.c_str()}, deadline, PGRES_COMMAND_OK);
     if (!r) {
       c.rollback(deadline);
-      return StoreStatus::unavailable;
+      return unavailable();
     }
     bool deleted = to_int(PQcmdTuples(r.get())) > 0;
-    if (!c.commit(deadline)) return StoreStatus::unavailable;
-    return deleted ? StoreStatus::ok : StoreStatus::not_found;
+    if (!c.commit(deadline)) return unavailable();
+    return deleted ? Status::ok() : not_found();
   });
 }
 
-StoreStatus PostgresKeypairStore::scan(std::int64_t after_id, std::int64_t limit,
-                                       std::vector<StoredKeypair>& out) {
+keypaird::Result<std::vector<StoredKeypair>> PostgresKeypairStore::scan(std::int64_t after_id,
+                                                                        std::int64_t limit) {
   auto deadline = Clock::now() + options_.timeout;
   const std::string after = std::to_string(after_id), count = std::to_string(limit);
-  return with_connection(deadline, [&](PostgresConnection& c) {
-    Result r = c.run("scan", {after.c_str(), count.c_str()}, deadline);
-    if (!r) return StoreStatus::unavailable;
+  std::vector<StoredKeypair> out;
+  Status status = with_connection(deadline, [&](PostgresConnection& c) {
+    out.clear();
+    PgResult r = c.run("scan", {after.c_str(), count.c_str()}, deadline);
+    if (!r) return unavailable();
     int rows = PQntuples(r.get());
-    out.reserve(out.size() + static_cast<std::size_t>(rows));
+    out.reserve(static_cast<std::size_t>(rows));
     for (int i = 0; i < rows; ++i) read_row(r.get(), i, out.emplace_back());
-    return StoreStatus::ok;
+    return Status::ok();
   });
+  if (!status) return status;
+  return out;
 }
 
-StoreStatus PostgresKeypairStore::count_all(std::int64_t& out) {
+keypaird::Result<std::int64_t> PostgresKeypairStore::count_all() {
   auto deadline = Clock::now() + options_.timeout;
-  return with_connection(deadline, [&](PostgresConnection& c) {
-    Result r = c.run("count_all", {}, deadline);
-    if (!r) return StoreStatus::unavailable;
+  std::int64_t out = 0;
+  Status status = with_connection(deadline, [&](PostgresConnection& c) {
+    PgResult r = c.run("count_all", {}, deadline);
+    if (!r) return unavailable();
     out = to_int(PQgetvalue(r.get(), 0, 0));
-    return StoreStatus::ok;
+    return Status::ok();
   });
+  if (!status) return status;
+  return out;
 }
 
-StoreStatus PostgresKeypairStore::restore(const std::vector<StoredKeypair>& rows,
-                                          std::vector<StoreStatus>& outcomes) {
+keypaird::Result<std::vector<Status>> PostgresKeypairStore::restore(
+    const std::vector<StoredKeypair>& rows) {
   // Restores are bulk work: a longer budget than one request's.
   auto deadline = Clock::now() + options_.timeout * 10;
-  std::vector<StoreStatus> decided(rows.size(), StoreStatus::duplicate);
-  auto status = with_connection(deadline, [&](PostgresConnection& c) {
-    if (!c.command("BEGIN", deadline)) return StoreStatus::unavailable;
+  std::vector<bool> inserted(rows.size(), false);
+  Status status = with_connection(deadline, [&](PostgresConnection& c) {
+    inserted.assign(rows.size(), false);
+    if (!c.command("BEGIN", deadline)) return unavailable();
     auto abort = [&] {
       c.rollback(deadline);
-      return StoreStatus::unavailable;
+      return unavailable();
     };
     // Rows with their own id first, then the sequence moved past them, then rows that get a
     // new id: so a new id never collides with one restored in the same batch.
@@ -667,24 +687,27 @@ StoreStatus PostgresKeypairStore::restore(const std::vector<StoredKeypair>& rows
         if ((k.id > 0) != with_id) continue;
         const std::string id = std::to_string(k.id), user = to_column(k.user_id),
                           name = to_column(k.name), key = to_column(k.public_key);
-        Result r = with_id ? c.run("restore_with_id",
-                                   {id.c_str(), user.c_str(), name.c_str(), k.fingerprint.c_str(),
-                                    key.c_str(), k.type.c_str(), k.created_at.c_str()},
-                                   deadline)
-                           : c.run("restore_new_id",
-                                   {user.c_str(), name.c_str(), k.fingerprint.c_str(), key.c_str(),
-                                    k.type.c_str(), k.created_at.c_str()},
-                                   deadline);
+        PgResult r = with_id ? c.run("restore_with_id",
+                                     {id.c_str(), user.c_str(), name.c_str(), k.fingerprint.c_str(),
+                                      key.c_str(), k.type.c_str(), k.created_at.c_str()},
+                                     deadline)
+                             : c.run("restore_new_id",
+                                     {user.c_str(), name.c_str(), k.fingerprint.c_str(),
+                                      key.c_str(), k.type.c_str(), k.created_at.c_str()},
+                                     deadline);
         if (!r) return abort();
-        decided[i] = PQntuples(r.get()) > 0 ? StoreStatus::ok : StoreStatus::duplicate;
+        inserted[i] = PQntuples(r.get()) > 0;
       }
     }
     if (!c.run("advance_ids", {}, deadline)) return abort();
-    if (!c.commit(deadline)) return StoreStatus::unavailable;
-    return StoreStatus::ok;
+    if (!c.commit(deadline)) return unavailable();
+    return Status::ok();
   });
-  if (status == StoreStatus::ok) outcomes = std::move(decided);
-  return status;
+  if (!status) return status;
+  std::vector<Status> outcomes;
+  outcomes.reserve(rows.size());
+  for (bool done : inserted) outcomes.push_back(done ? Status::ok() : name_taken());
+  return outcomes;
 }
 
 }  // namespace keypaird::store

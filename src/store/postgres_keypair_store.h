@@ -32,7 +32,7 @@ struct PostgresOptions {
   std::chrono::milliseconds migration_timeout{60000};
 };
 
-class PostgresKeypairStore final : public KeypairStore {
+class PostgresKeypairStore final : public KeypairDatabase {
  public:
   // Connects once and brings the schema up to date (serialised across nodes by an advisory
   // lock). Throws std::runtime_error with a clear message (never the password) when that fails.
@@ -44,17 +44,16 @@ class PostgresKeypairStore final : public KeypairStore {
 
   Threading threading() const override { return Threading::blocking_calls; }
 
-  StoreStatus get(const std::string& user_id, const std::string& name, StoredKeypair& out) override;
-  StoreStatus list(const std::string& user_id, const std::optional<std::string>& after_name,
-                   std::optional<std::int64_t> limit, std::vector<StoredKeypair>& out) override;
-  StoreStatus count(const std::string& user_id, std::int64_t& out) override;
-  CreateOutcome create(const StoredKeypair& keypair, std::int64_t quota) override;
-  StoreStatus remove(const std::string& user_id, const std::string& name) override;
-  StoreStatus scan(std::int64_t after_id, std::int64_t limit,
-                   std::vector<StoredKeypair>& out) override;
-  StoreStatus count_all(std::int64_t& out) override;
-  StoreStatus restore(const std::vector<StoredKeypair>& rows,
-                      std::vector<StoreStatus>& outcomes) override;
+  Result<StoredKeypair> get(const std::string& user_id, const std::string& name) override;
+  Result<std::vector<StoredKeypair>> list(const std::string& user_id,
+                                          const std::optional<std::string>& after_name,
+                                          std::optional<std::int64_t> limit) override;
+  Result<std::int64_t> count(const std::string& user_id) override;
+  Result<StoredKeypair> create(const StoredKeypair& keypair, std::int64_t quota) override;
+  Status remove(const std::string& user_id, const std::string& name) override;
+  Result<std::vector<StoredKeypair>> scan(std::int64_t after_id, std::int64_t limit) override;
+  Result<std::int64_t> count_all() override;
+  Result<std::vector<Status>> restore(const std::vector<StoredKeypair>& rows) override;
 
   // The schema version this build writes.
   static constexpr int kSchemaVersion = 1;
@@ -67,8 +66,8 @@ class PostgresKeypairStore final : public KeypairStore {
   // Runs `work` on a pooled connection within one deadline. When a reused connection turns out
   // to be dead before anything was done on it (the server restarted while it sat idle), tries
   // once more on a fresh one.
-  StoreStatus with_connection(Clock::time_point deadline,
-                              const std::function<StoreStatus(PostgresConnection&)>& work);
+  Status with_connection(Clock::time_point deadline,
+                         const std::function<Status(PostgresConnection&)>& work);
 
   void warn(const std::string& error);
 

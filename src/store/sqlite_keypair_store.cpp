@@ -230,27 +230,27 @@ SqliteConnection& SqliteKeypairStore::reader() {
   return *raw;
 }
 
-StoreStatus SqliteKeypairStore::get(const std::string& user_id, const std::string& name,
-                                    StoredKeypair& out) {
+Result<StoredKeypair> SqliteKeypairStore::get(const std::string& user_id, const std::string& name) {
   try {
     Binding b(reader().statement(kGetSql));
     b.text(1, user_id).text(2, name);
     int rc = b.step();
     if (rc == SQLITE_ROW) {
-      read_row(b, out);
-      return StoreStatus::ok;
+      StoredKeypair row;
+      read_row(b, row);
+      return row;
     }
-    return rc == SQLITE_DONE ? StoreStatus::not_found : StoreStatus::unavailable;
+    return rc == SQLITE_DONE ? not_found() : unavailable();
   } catch (const std::exception&) {
-    return StoreStatus::unavailable;
+    return unavailable();
   }
 }
 
-StoreStatus SqliteKeypairStore::list(const std::string& user_id,
-                                     const std::optional<std::string>& after_name,
-                                     std::optional<std::int64_t> limit,
-                                     std::vector<StoredKeypair>& out) {
+Result<std::vector<StoredKeypair>> SqliteKeypairStore::list(
+    const std::string& user_id, const std::optional<std::string>& after_name,
+    std::optional<std::int64_t> limit) {
   try {
+    std::vector<StoredKeypair> out;
     std::int64_t max_rows = limit ? *limit : -1;
     Binding b(reader().statement(after_name ? kListSql : kListAllSql));
     b.text(1, user_id);
@@ -261,35 +261,36 @@ StoreStatus SqliteKeypairStore::list(const std::string& user_id,
     }
     int rc;
     while ((rc = b.step()) == SQLITE_ROW) read_row(b, out.emplace_back());
-    return rc == SQLITE_DONE ? StoreStatus::ok : StoreStatus::unavailable;
+    if (rc != SQLITE_DONE) return unavailable();
+    return out;
   } catch (const std::exception&) {
-    return StoreStatus::unavailable;
+    return unavailable();
   }
 }
 
-StoreStatus SqliteKeypairStore::count(const std::string& user_id, std::int64_t& out) {
+Result<std::int64_t> SqliteKeypairStore::count(const std::string& user_id) {
   try {
     Binding b(reader().statement(kCountSql));
     b.text(1, user_id);
-    if (b.step() != SQLITE_ROW) return StoreStatus::unavailable;
-    out = b.column_int(0);
-    return StoreStatus::ok;
+    if (b.step() != SQLITE_ROW) return unavailable();
+    return b.column_int(0);
   } catch (const std::exception&) {
-    return StoreStatus::unavailable;
+    return unavailable();
   }
 }
 
-CreateOutcome SqliteKeypairStore::create(const StoredKeypair& keypair, std::int64_t quota) {
-  std::promise<CreateOutcome> result;
+Result<StoredKeypair> SqliteKeypairStore::create(const StoredKeypair& keypair, std::int64_t quota) {
+  std::promise<Result<StoredKeypair>> result;
   auto future = result.get_future();
-  create_async(keypair, quota, [&result](CreateOutcome outcome) { result.set_value(outcome); });
+  create_async(keypair, quota,
+               [&result](Result<StoredKeypair> outcome) { result.set_value(std::move(outcome)); });
   return future.get();
 }
 
-StoreStatus SqliteKeypairStore::remove(const std::string& user_id, const std::string& name) {
-  std::promise<StoreStatus> result;
+Status SqliteKeypairStore::remove(const std::string& user_id, const std::string& name) {
+  std::promise<Status> result;
   auto future = result.get_future();
-  remove_async(user_id, name, [&result](StoreStatus status) { result.set_value(status); });
+  remove_async(user_id, name, [&result](Status status) { result.set_value(std::move(status)); });
   return future.get();
 }
 
@@ -371,38 +372,36 @@ void SqliteKeypairStore::note_write_outcome(bool committed, const std::string& e
   }
 }
 
-StoreStatus SqliteKeypairStore::scan(std::int64_t after_id, std::int64_t limit,
-                                     std::vector<StoredKeypair>& out) {
+Result<std::vector<StoredKeypair>> SqliteKeypairStore::scan(std::int64_t after_id,
+                                                            std::int64_t limit) {
   try {
+    std::vector<StoredKeypair> out;
     Binding b(reader().statement(kScanSql));
     b.integer(1, after_id).integer(2, limit);
     int rc;
     while ((rc = b.step()) == SQLITE_ROW) read_row(b, out.emplace_back());
-    return rc == SQLITE_DONE ? StoreStatus::ok : StoreStatus::unavailable;
+    if (rc != SQLITE_DONE) return unavailable();
+    return out;
   } catch (const std::exception&) {
-    return StoreStatus::unavailable;
+    return unavailable();
   }
 }
 
-StoreStatus SqliteKeypairStore::count_all(std::int64_t& out) {
+Result<std::int64_t> SqliteKeypairStore::count_all() {
   try {
     Binding b(reader().statement(kCountAllSql));
-    if (b.step() != SQLITE_ROW) return StoreStatus::unavailable;
-    out = b.column_int(0);
-    return StoreStatus::ok;
+    if (b.step() != SQLITE_ROW) return unavailable();
+    return b.column_int(0);
   } catch (const std::exception&) {
-    return StoreStatus::unavailable;
+    return unavailable();
   }
 }
 
-StoreStatus SqliteKeypairStore::restore(const std::vector<StoredKeypair>& rows,
-                                        std::vector<StoreStatus>& outcomes) {
+Result<std::vector<Status>> SqliteKeypairStore::restore(const std::vector<StoredKeypair>& rows) {
   RestoreOp op{rows, {}};
   auto result = op.done.get_future();
   enqueue(std::move(op));
-  auto [status, statuses] = result.get();
-  outcomes = std::move(statuses);
-  return status;
+  return result.get();
 }
 
 bool SqliteKeypairStore::read_schema_version(const std::string& path, int& version,
@@ -446,16 +445,16 @@ bool SqliteKeypairStore::read_schema_version(const std::string& path, int& versi
 namespace {
 
 // One row of a restore inside the writer's transaction: duplicate when its name or id is taken.
-StoreStatus restore_row(SqliteConnection& c, const StoredKeypair& k) {
+Status restore_row(SqliteConnection& c, const StoredKeypair& k) {
   {
     Binding b(c.statement(kExistsSql));
     b.text(1, k.user_id).text(2, k.name);
-    if (b.step() == SQLITE_ROW) return StoreStatus::duplicate;
+    if (b.step() == SQLITE_ROW) return name_taken();
   }
   if (k.id > 0) {
     Binding b(c.statement(kIdExistsSql));
     b.integer(1, k.id);
-    if (b.step() == SQLITE_ROW) return StoreStatus::duplicate;
+    if (b.step() == SQLITE_ROW) return name_taken();
   }
   Binding b(c.statement(kRestoreSql));
   if (k.id > 0) {
@@ -466,7 +465,7 @@ StoreStatus restore_row(SqliteConnection& c, const StoredKeypair& k) {
   b.text(2, k.user_id).text(3, k.name).text(4, k.fingerprint).text(5, k.public_key);
   b.text(6, k.type).text(7, k.created_at);
   if (b.step() != SQLITE_DONE) throw std::runtime_error("restore insert failed");
-  return StoreStatus::ok;
+  return Status::ok();
 }
 
 }  // namespace
@@ -483,16 +482,15 @@ void SqliteKeypairStore::writer_loop() {
     }
 
     // Outcomes are decided inside the transaction but only delivered after COMMIT succeeds.
-    std::vector<CreateOutcome> create_outcomes;
-    std::vector<StoreStatus> remove_outcomes;
-    std::vector<std::vector<StoreStatus>> restore_outcomes;
+    std::vector<Result<StoredKeypair>> create_outcomes;
+    std::vector<Status> remove_outcomes;
+    std::vector<std::vector<Status>> restore_outcomes;
     bool committed = false;
     std::string error;
     try {
       c.exec("BEGIN IMMEDIATE");
       for (auto& op : batch) {
         if (auto* create = std::get_if<CreateOp>(&op)) {
-          CreateOutcome outcome;
           const StoredKeypair& k = create->keypair;
           std::int64_t held = 0;
           if (create->quota >= 0) {  // counting walks the user's keys: only when a quota applies
@@ -501,26 +499,26 @@ void SqliteKeypairStore::writer_loop() {
             if (b.step() != SQLITE_ROW) throw std::runtime_error("count failed");
             held = b.column_int(0);
           }
-          bool exists = false;
           if (create->quota >= 0 && held >= create->quota) {
-            outcome.status = StoreStatus::quota_exceeded;
-          } else {
+            create_outcomes.emplace_back(quota_full());
+            continue;
+          }
+          {
             Binding b(c.statement(kExistsSql));
             b.text(1, k.user_id).text(2, k.name);
-            exists = b.step() == SQLITE_ROW;
-            if (exists) outcome.status = StoreStatus::duplicate;
+            if (b.step() == SQLITE_ROW) {
+              create_outcomes.emplace_back(name_taken());
+              continue;
+            }
           }
-          if (outcome.status != StoreStatus::quota_exceeded && !exists) {
-            outcome.keypair = k;
-            outcome.keypair.created_at = current_timestamp();
-            Binding b(c.statement(kInsertSql));
-            b.text(1, k.user_id).text(2, k.name).text(3, k.fingerprint).text(4, k.public_key);
-            b.text(5, k.type).text(6, outcome.keypair.created_at);
-            if (b.step() != SQLITE_DONE) throw std::runtime_error("insert failed");
-            outcome.keypair.id = sqlite3_last_insert_rowid(c.handle());
-            outcome.status = StoreStatus::ok;
-          }
-          create_outcomes.push_back(std::move(outcome));
+          StoredKeypair row = k;
+          row.created_at = current_timestamp();
+          Binding b(c.statement(kInsertSql));
+          b.text(1, k.user_id).text(2, k.name).text(3, k.fingerprint).text(4, k.public_key);
+          b.text(5, k.type).text(6, row.created_at);
+          if (b.step() != SQLITE_DONE) throw std::runtime_error("insert failed");
+          row.id = sqlite3_last_insert_rowid(c.handle());
+          create_outcomes.emplace_back(std::move(row));
         } else if (auto* restore = std::get_if<RestoreOp>(&op)) {
           auto& statuses = restore_outcomes.emplace_back();
           for (const auto& row : restore->rows) statuses.push_back(restore_row(c, row));
@@ -531,8 +529,7 @@ void SqliteKeypairStore::writer_loop() {
           Binding b(c.statement(kDeleteSql));
           b.text(1, remove.user_id).text(2, remove.name);
           if (b.step() != SQLITE_DONE) throw std::runtime_error("delete failed");
-          remove_outcomes.push_back(sqlite3_changes(c.handle()) > 0 ? StoreStatus::ok
-                                                                    : StoreStatus::not_found);
+          remove_outcomes.push_back(sqlite3_changes(c.handle()) > 0 ? Status::ok() : not_found());
         }
       }
       c.exec("COMMIT");
@@ -547,16 +544,19 @@ void SqliteKeypairStore::writer_loop() {
     std::size_t next_create = 0, next_remove = 0, next_restore = 0;
     for (auto& op : batch) {
       if (auto* create = std::get_if<CreateOp>(&op)) {
-        create->done(committed ? std::move(create_outcomes[next_create++])
-                               : CreateOutcome{StoreStatus::unavailable, {}});
+        if (committed) {
+          create->done(std::move(create_outcomes[next_create++]));
+        } else {
+          create->done(unavailable());
+        }
       } else if (auto* restore = std::get_if<RestoreOp>(&op)) {
         if (committed) {
-          restore->done.set_value({StoreStatus::ok, std::move(restore_outcomes[next_restore++])});
+          restore->done.set_value(std::move(restore_outcomes[next_restore++]));
         } else {
-          restore->done.set_value({StoreStatus::unavailable, {}});
+          restore->done.set_value(unavailable());
         }
       } else if (auto* remove = std::get_if<RemoveOp>(&op)) {
-        remove->done(committed ? remove_outcomes[next_remove++] : StoreStatus::unavailable);
+        remove->done(committed ? std::move(remove_outcomes[next_remove++]) : unavailable());
       }
     }
   }

@@ -25,7 +25,7 @@ namespace keypaird::store {
 
 class SqliteConnection;
 
-class SqliteKeypairStore final : public KeypairStore {
+class SqliteKeypairStore final : public KeypairDatabase {
  public:
   // Opens (creating if needed, with mode 0600) the database file and brings its schema up to
   // date. Throws std::runtime_error with a clear message when that fails.
@@ -35,12 +35,13 @@ class SqliteKeypairStore final : public KeypairStore {
   SqliteKeypairStore(const SqliteKeypairStore&) = delete;
   SqliteKeypairStore& operator=(const SqliteKeypairStore&) = delete;
 
-  StoreStatus get(const std::string& user_id, const std::string& name, StoredKeypair& out) override;
-  StoreStatus list(const std::string& user_id, const std::optional<std::string>& after_name,
-                   std::optional<std::int64_t> limit, std::vector<StoredKeypair>& out) override;
-  StoreStatus count(const std::string& user_id, std::int64_t& out) override;
-  CreateOutcome create(const StoredKeypair& keypair, std::int64_t quota) override;
-  StoreStatus remove(const std::string& user_id, const std::string& name) override;
+  Result<StoredKeypair> get(const std::string& user_id, const std::string& name) override;
+  Result<std::vector<StoredKeypair>> list(const std::string& user_id,
+                                          const std::optional<std::string>& after_name,
+                                          std::optional<std::int64_t> limit) override;
+  Result<std::int64_t> count(const std::string& user_id) override;
+  Result<StoredKeypair> create(const StoredKeypair& keypair, std::int64_t quota) override;
+  Status remove(const std::string& user_id, const std::string& name) override;
   void create_async(const StoredKeypair& keypair, std::int64_t quota, CreateDone done) override;
   void remove_async(const std::string& user_id, const std::string& name, RemoveDone done) override;
   Threading threading() const override { return Threading::inline_reads_queued_writes; }
@@ -48,11 +49,9 @@ class SqliteKeypairStore final : public KeypairStore {
   // go to a file nobody will read again) or when a trivial query fails.
   bool healthy() override;
   std::string write_problem() override EXCLUDES(health_mutex_, queue_mutex_);
-  StoreStatus scan(std::int64_t after_id, std::int64_t limit,
-                   std::vector<StoredKeypair>& out) override;
-  StoreStatus count_all(std::int64_t& out) override;
-  StoreStatus restore(const std::vector<StoredKeypair>& rows,
-                      std::vector<StoreStatus>& outcomes) override;
+  Result<std::vector<StoredKeypair>> scan(std::int64_t after_id, std::int64_t limit) override;
+  Result<std::int64_t> count_all() override;
+  Result<std::vector<Status>> restore(const std::vector<StoredKeypair>& rows) override;
 
   // The schema version this build writes.
   static constexpr int kSchemaVersion = 1;
@@ -74,7 +73,7 @@ class SqliteKeypairStore final : public KeypairStore {
   };
   struct RestoreOp {
     std::vector<StoredKeypair> rows;
-    std::promise<std::pair<StoreStatus, std::vector<StoreStatus>>> done;
+    std::promise<Result<std::vector<Status>>> done;
   };
   struct ProbeOp {};  // a one-row write, to learn whether failing writes work again
   using WriteOp = std::variant<CreateOp, RemoveOp, RestoreOp, ProbeOp>;

@@ -25,48 +25,45 @@ bool sqlite_path(const std::string& url, std::string& path) {
 
 }  // namespace
 
-std::unique_ptr<KeypairStore> open_keypair_store(const std::string& connection_url,
-                                                 std::string& error, const StoreOptions& options) {
+Result<std::unique_ptr<KeypairDatabase>> open_keypair_store(const std::string& connection_url,
+                                                            const StoreOptions& options) {
   if (is_postgres(connection_url)) {
     try {
       PostgresOptions postgres;
       postgres.url = connection_url;
       postgres.pool_size = options.pool_size;
       postgres.timeout = options.timeout;
-      return std::make_unique<PostgresKeypairStore>(postgres);
+      return std::unique_ptr<KeypairDatabase>(std::make_unique<PostgresKeypairStore>(postgres));
     } catch (const std::exception& e) {
-      error = e.what();  // never carries the password
-      return nullptr;
+      return Status::unavailable(e.what());  // never carries the password
     }
   }
   std::string path;
-  if (!sqlite_path(connection_url, path)) {
-    error = "unsupported database connection URL (expected sqlite:///<path> or postgresql://...)";
-    return nullptr;
-  }
+  if (!sqlite_path(connection_url, path))
+    return Status::invalid_input(
+        "unsupported database connection URL (expected sqlite:///<path> or postgresql://...)");
   try {
     auto parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
-    return std::make_unique<SqliteKeypairStore>(path);
+    return std::unique_ptr<KeypairDatabase>(std::make_unique<SqliteKeypairStore>(path));
   } catch (const std::exception& e) {
-    error = e.what();
-    return nullptr;
+    return Status::unavailable(e.what());
   }
 }
 
-bool read_keypair_store_schema_version(const std::string& connection_url, int& version, int& latest,
-                                       std::string& error) {
+Result<SchemaVersions> read_keypair_store_schema_version(const std::string& connection_url) {
   std::string path;
-  if (is_postgres(connection_url)) {
-    error = "db version reads SQLite stores only; for PostgreSQL see keypaird_schema_version";
-    return false;
-  }
-  if (!sqlite_path(connection_url, path)) {
-    error = "unsupported database connection URL (expected sqlite:///<path>)";
-    return false;
-  }
-  latest = SqliteKeypairStore::kSchemaVersion;
-  return SqliteKeypairStore::read_schema_version(path, version, error);
+  if (is_postgres(connection_url))
+    return Status::invalid_input(
+        "db version reads SQLite stores only; for PostgreSQL see keypaird_schema_version");
+  if (!sqlite_path(connection_url, path))
+    return Status::invalid_input("unsupported database connection URL (expected sqlite:///<path>)");
+  SchemaVersions versions;
+  versions.latest = SqliteKeypairStore::kSchemaVersion;
+  std::string error;
+  if (!SqliteKeypairStore::read_schema_version(path, versions.current, error))
+    return Status::unavailable(error);
+  return versions;
 }
 
 std::string describe_keypair_store(const std::string& connection_url) {

@@ -19,16 +19,18 @@ struct StoreOptions {
   std::chrono::milliseconds timeout{5000};  // one call's limit, waiting included
 };
 
-// Opens (creating the file and its directory if needed) and migrates the store. Returns null
-// and sets `error` when the URL is not understood or the store cannot be opened.
-std::unique_ptr<KeypairStore> open_keypair_store(const std::string& connection_url,
-                                                 std::string& error,
-                                                 const StoreOptions& options = {});
+// Opens (creating the file and its directory if needed) and migrates the store; invalid_input
+// when the URL is not understood, unavailable when the store cannot be opened (the message says
+// why, never with a password).
+Result<std::unique_ptr<KeypairDatabase>> open_keypair_store(const std::string& connection_url,
+                                                            const StoreOptions& options = {});
 
-// The schema version the store at `connection_url` has now (0: not created yet), without
-// creating or migrating anything; and the version this build migrates to.
-bool read_keypair_store_schema_version(const std::string& connection_url, int& version, int& latest,
-                                       std::string& error);
+struct SchemaVersions {
+  int current = 0;  // what the store has now (0: not created yet)
+  int latest = 0;   // what this build migrates to
+};
+// The schema version of the store at `connection_url`, without creating or migrating anything.
+Result<SchemaVersions> read_keypair_store_schema_version(const std::string& connection_url);
 
 // A description for logs, without credentials ("sqlite /var/lib/keypaird/keypaird.sqlite").
 std::string describe_keypair_store(const std::string& connection_url);

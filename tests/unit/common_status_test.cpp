@@ -1,10 +1,10 @@
 // Status and Result: ok and error states, kinds, messages, moving values out.
-#include "common/status.h"
-
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <string>
+
+#include "common/status.h"
 
 using keypaird::ErrorKind;
 using keypaird::Result;

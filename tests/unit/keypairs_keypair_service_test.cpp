@@ -141,9 +141,9 @@ TEST_P(KeypairServiceTest, GenerateReturnsThePrivateKeyOnce) {
   ASSERT_TRUE(created.is_ok());
   ASSERT_TRUE(created->private_key);
   EXPECT_EQ(created->private_key->rfind("-----BEGIN RSA PRIVATE KEY-----\n", 0), 0u);
-  store::StoredKeypair row;
-  ASSERT_EQ(store().get("u", "g", row), store::StoreStatus::ok);
-  EXPECT_EQ(row.public_key.find("PRIVATE"), std::string::npos);
+  auto row = store().get("u", "g");
+  ASSERT_TRUE(row.is_ok());
+  EXPECT_EQ(row->public_key.find("PRIVATE"), std::string::npos);
   // A CN longer than 64 characters cannot be certified.
   auto refused = run(s.create(generate("x", "x509", std::string(65, 'u'))));
   EXPECT_EQ(refused.status().kind(), ErrorKind::invalid_input);

@@ -25,14 +25,15 @@ TEST(InstrumentedKeypairStoreTest, PassesThreadingContractAndTimesAsyncWrites) {
     row.user_id = "u";
     row.name = "n";
     row.type = "ssh";
-    std::promise<keypaird::store::CreateOutcome> created;
-    store.create_async(
-        row, -1, [&created](keypaird::store::CreateOutcome o) { created.set_value(std::move(o)); });
-    EXPECT_EQ(created.get_future().get().status, keypaird::store::StoreStatus::ok);
-    std::promise<keypaird::store::StoreStatus> removed;
+    std::promise<keypaird::Result<keypaird::store::StoredKeypair>> created;
+    store.create_async(row, -1, [&created](keypaird::Result<keypaird::store::StoredKeypair> o) {
+      created.set_value(std::move(o));
+    });
+    EXPECT_TRUE(created.get_future().get().is_ok());
+    std::promise<keypaird::Status> removed;
     store.remove_async("u", "n",
-                       [&removed](keypaird::store::StoreStatus s) { removed.set_value(s); });
-    EXPECT_EQ(removed.get_future().get(), keypaird::store::StoreStatus::ok);
+                       [&removed](keypaird::Status s) { removed.set_value(std::move(s)); });
+    EXPECT_TRUE(removed.get_future().get().is_ok());
     std::string text = metrics.render();
     EXPECT_NE(text.find("keypaird_store_operation_duration_seconds_count{operation=\"create\"} 1"),
               std::string::npos)

@@ -43,32 +43,34 @@ class SqliteRestoreTest : public ::testing::Test {
 
 TEST_F(SqliteRestoreTest, RestoreKeepsEveryFieldAndReportsDuplicates) {
   SqliteKeypairStore store(path_);
-  std::vector<StoreStatus> outcomes;
-  ASSERT_EQ(
-      store.restore({row(40, "a"), row(7, "b"), row(40, "c"), row(8, "a"), row(0, "d")}, outcomes),
-      StoreStatus::ok);
-  EXPECT_EQ(outcomes,
-            (std::vector<StoreStatus>{StoreStatus::ok, StoreStatus::ok, StoreStatus::duplicate,
-                                      StoreStatus::duplicate, StoreStatus::ok}));
-  StoredKeypair k;
-  ASSERT_EQ(store.get("u", "a", k), StoreStatus::ok);
-  EXPECT_EQ(k.id, 40);
-  EXPECT_EQ(k.type, "x509");
-  EXPECT_EQ(k.created_at, "2001-02-03T04:05:06.000007");
-  ASSERT_EQ(store.get("u", "d", k), StoreStatus::ok);
-  EXPECT_EQ(k.id, 41);  // after the largest restored id
+  auto outcomes =
+      store.restore({row(40, "a"), row(7, "b"), row(40, "c"), row(8, "a"), row(0, "d")});
+  ASSERT_TRUE(outcomes.is_ok());
+  std::vector<bool> ok;
+  for (const auto& s : *outcomes) ok.push_back(s.is_ok());
+  EXPECT_EQ(ok, (std::vector<bool>{true, true, false, false, true}));
+  EXPECT_TRUE((*outcomes)[2].is(keypaird::ErrorKind::conflict));
+  EXPECT_TRUE((*outcomes)[3].is(keypaird::ErrorKind::conflict));
+  auto k = store.get("u", "a");
+  ASSERT_TRUE(k.is_ok());
+  EXPECT_EQ(k->id, 40);
+  EXPECT_EQ(k->type, "x509");
+  EXPECT_EQ(k->created_at, "2001-02-03T04:05:06.000007");
+  k = store.get("u", "d");
+  ASSERT_TRUE(k.is_ok());
+  EXPECT_EQ(k->id, 41);  // after the largest restored id
 
-  std::vector<StoredKeypair> scanned;
-  ASSERT_EQ(store.scan(0, 2, scanned), StoreStatus::ok);
-  ASSERT_EQ(scanned.size(), 2u);
-  EXPECT_EQ(scanned[0].id, 7);
-  EXPECT_EQ(scanned[1].id, 40);
-  scanned.clear();
-  ASSERT_EQ(store.scan(40, 10, scanned), StoreStatus::ok);
-  ASSERT_EQ(scanned.size(), 1u);
-  std::int64_t n = 0;
-  ASSERT_EQ(store.count_all(n), StoreStatus::ok);
-  EXPECT_EQ(n, 3);
+  auto scanned = store.scan(0, 2);
+  ASSERT_TRUE(scanned.is_ok());
+  ASSERT_EQ(scanned->size(), 2u);
+  EXPECT_EQ((*scanned)[0].id, 7);
+  EXPECT_EQ((*scanned)[1].id, 40);
+  scanned = store.scan(40, 10);
+  ASSERT_TRUE(scanned.is_ok());
+  ASSERT_EQ(scanned->size(), 1u);
+  auto n = store.count_all();
+  ASSERT_TRUE(n.is_ok());
+  EXPECT_EQ(*n, 3);
 }
 
 TEST_F(SqliteRestoreTest, HealthyUntilTheFileGoesAway) {
