@@ -1,5 +1,5 @@
-// Compute API microversions: parsing the two request headers the way Nova (microversion_parse)
-// does, and the version-keyed tables of what changes between versions.
+// Compute API microversions: the range keypaird speaks and parsing the two request headers the
+// way Nova (microversion_parse) does. What changes between versions is in microversion_table.h.
 #pragma once
 
 #include <compare>
@@ -17,7 +17,9 @@ struct ApiVersion {
 };
 
 inline constexpr ApiVersion kMinVersion{2, 1};
-inline constexpr ApiVersion kDefaultMaxVersion{2, 104};
+// The newest microversion keypaird speaks: written here only; everything else derives from it.
+inline constexpr ApiVersion kMaxVersion{2, 104};
+inline constexpr ApiVersion kDefaultMaxVersion = kMaxVersion;
 
 struct NegotiatedVersion {
   enum class Status { ok, invalid_format, not_acceptable } status = Status::ok;
