@@ -402,7 +402,7 @@ Response Application::list(Call& call) {
                          call.version, policy_);
   if (p.refusal) return std::move(*p.refusal);
   std::optional<std::int64_t> limit;
-  bool paginated = call.version >= versions::kPagination;
+  bool paginated = keypair_microversion(call.version).index_query.limit_marker;
   if (paginated) {
     limit = std::min(p.query.limit.value_or(settings_.max_limit), settings_.max_limit);
   }
@@ -469,7 +469,7 @@ asio::awaitable<Response> Application::remove(Call& call) {
   }
   auto result = service_.finish_remove(status, user_id, name);
   if (auto* error = std::get_if<keypairs::KeypairError>(&result)) co_return error_response(*error);
-  unsigned code = call.version >= versions::kTypeAndCreatedStatus ? 204 : 202;
+  unsigned code = keypair_microversion(call.version).delete_status;
   co_return empty_response(code, "application/json");
 }
 
@@ -536,7 +536,7 @@ asio::awaitable<Response> Application::create(Call& call) {
   auto result =
       service_.finish_create(std::move(outcome), request.name, std::move(ready.private_key));
   if (auto* error = std::get_if<keypairs::KeypairError>(&result)) co_return error_response(*error);
-  unsigned status = call.version >= versions::kTypeAndCreatedStatus ? 201 : 200;
+  unsigned status = keypair_microversion(call.version).create_status;
   auto& created = std::get<keypairs::CreatedKeypair>(result);
   // With a generated private key, the response body becomes its only copy (the server wipes it
   // once written); create_view writes it into a buffer reserved at its final size, so no

@@ -33,13 +33,4 @@ struct NegotiatedVersion {
 NegotiatedVersion negotiate_version(std::optional<std::string_view> openstack_api_version,
                                     std::optional<std::string_view> legacy, ApiVersion max);
 
-// The versions at which keypair behaviour changes (Nova's keypairs controller and schemas).
-namespace versions {
-inline constexpr ApiVersion kTypeAndCreatedStatus{2, 2};  // type field; POST 201, DELETE 204
-inline constexpr ApiVersion kUserIdParameter{2, 10};      // user_id in body and query
-inline constexpr ApiVersion kPagination{2, 35};           // limit, marker, keypairs_links
-inline constexpr ApiVersion kStrictQuery{2, 75};          // unknown query parameters refused
-inline constexpr ApiVersion kImportOnly{2, 92};           // no generation; '@' and '.' in names
-}  // namespace versions
-
 }  // namespace keypaird::api
