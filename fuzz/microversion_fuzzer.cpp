@@ -1,6 +1,7 @@
 // libFuzzer target: the two microversion request headers. Input: a flags byte (1: an
 // OpenStack-API-Version header is present, 2: an X-OpenStack-Nova-API-Version header is), then
-// the two values separated by the first '\n'. An accepted version is always within range.
+// the two values separated by the first '\n'. An accepted version is always within range, and
+// the microversion table has the row for it.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -8,6 +9,7 @@
 #include <string_view>
 
 #include "api/microversion.h"
+#include "api/microversion_table.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace keypaird::api;
@@ -17,12 +19,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::optional<std::string_view> header, legacy;
   if (data[0] & 1) header = rest.substr(0, newline);
   if (data[0] & 2) legacy = newline == std::string_view::npos ? "" : rest.substr(newline + 1);
-  constexpr ApiVersion kMax{2, 104};
-  auto negotiated = negotiate_version(header, legacy, kMax);
+  auto negotiated = negotiate_version(header, legacy, kMaxVersion);
   using Status = NegotiatedVersion::Status;
-  if (negotiated.status == Status::ok &&
-      (negotiated.version < kMinVersion || negotiated.version > kMax))
-    std::abort();
+  if (negotiated.status == Status::ok) {
+    if (negotiated.version < kMinVersion || negotiated.version > kMaxVersion) std::abort();
+    const auto& row = keypair_microversion(negotiated.version);
+    if (negotiated.version < row.first || negotiated.version > row.last) std::abort();
+  }
   if (negotiated.status != Status::ok && negotiated.message.empty()) std::abort();
   return 0;
 }

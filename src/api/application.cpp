@@ -360,7 +360,7 @@ asio::awaitable<Response> Application::list(Call& call) {
                          call.version, policy_);
   if (p.refusal) co_return std::move(*p.refusal);
   std::optional<std::int64_t> limit;
-  bool paginated = call.version >= versions::kPagination;
+  bool paginated = keypair_microversion(call.version).index_query.limit_marker;
   if (paginated) {
     limit = std::min(p.query.limit.value_or(settings_.max_limit), settings_.max_limit);
   }
@@ -415,7 +415,7 @@ asio::awaitable<Response> Application::remove(Call& call) {
   if (p.refusal) co_return std::move(*p.refusal);
   Status removed = co_await service_.remove(p.user_id, call.member_name);
   if (!removed) co_return error_response(removed);
-  unsigned code = call.version >= versions::kTypeAndCreatedStatus ? 204 : 202;
+  unsigned code = keypair_microversion(call.version).delete_status;
   co_return empty_response(code, "application/json");
 }
 
@@ -446,7 +446,7 @@ asio::awaitable<Response> Application::create(Call& call) {
   create.public_key = std::move(request.public_key);
   auto result = co_await service_.create(create);
   if (!result) co_return error_response(result.status());
-  unsigned status = call.version >= versions::kTypeAndCreatedStatus ? 201 : 200;
+  unsigned status = keypair_microversion(call.version).create_status;
   auto& created = *result;
   // With a generated private key, the response body becomes its only copy (the server wipes it
   // once written); create_view writes it into a buffer reserved at its final size, so no

@@ -89,7 +89,7 @@ bool is_printable_name_char(char32_t cp) {
 const char* kInvalidName = "An invalid 'name' value was provided. The name must be: ";
 
 // The keypair name rules of 2.1-2.91 and 2.92+; returns an error message or "".
-std::string check_name(const json::value& value, ApiVersion version) {
+std::string check_name(const json::value& value, NameRule rule) {
   if (!value.is_string()) return field_error("name", value, not_of_type(value, json::kind::string));
   std::string_view name = value.get_string();
   std::size_t length = code_points(name);
@@ -101,8 +101,7 @@ std::string check_name(const json::value& value, ApiVersion version) {
   if (!printable)
     return std::string(kInvalidName) +
            "printable characters. Can not start or end with whitespace.";
-  bool extended = version >= versions::kImportOnly;
-  std::string safe = extended ? "@._- " : "_- ";
+  std::string safe = rule == NameRule::printable_2_92 ? "@._- " : "_- ";
   safe += "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
   for (char32_t cp : cps)
     if (cp > 0x7F || safe.find(static_cast<char>(cp)) == std::string::npos)
@@ -151,7 +150,13 @@ std::string strip_spaces(std::string_view s) {
 }  // namespace
 
 CreateValidation validate_create_body(const json::value& body, ApiVersion version, bool legacy_v2) {
+  return validate_create_body(
+      body, legacy_v2 ? kLegacyV2CreateBody : keypair_microversion(version).create_body);
+}
+
+CreateValidation validate_create_body(const json::value& body, const CreateBodySchema& schema) {
   CreateValidation result;
+  bool legacy_name = schema.name == NameRule::legacy_v2;
   if (!body.is_object()) {
     result.error = not_of_type(body, json::kind::object);
     return result;
@@ -165,20 +170,16 @@ CreateValidation validate_create_body(const json::value& body, ApiVersion versio
       return result;
     }
     const json::object& keypair = kv.get_object();
-    bool allow_type = !legacy_v2 && version >= versions::kTypeAndCreatedStatus;
-    bool allow_user_id = !legacy_v2 && version >= versions::kUserIdParameter;
-    bool require_key = !legacy_v2 && version >= versions::kImportOnly;
-
     // Known properties, in schema order.
     if (auto* name = keypair.if_contains("name")) {
-      result.error = legacy_v2 ? check_legacy_name(*name) : check_name(*name, version);
+      result.error = legacy_name ? check_legacy_name(*name) : check_name(*name, schema.name);
       if (!result.error.empty()) return result;
     }
     if (auto* key = keypair.if_contains("public_key"); key && !key->is_string()) {
       result.error = field_error("public_key", *key, not_of_type(*key, json::kind::string));
       return result;
     }
-    if (auto* type = keypair.if_contains("type"); type && allow_type) {
+    if (auto* type = keypair.if_contains("type"); type && schema.type) {
       if (!type->is_string()) {
         result.error = field_error("type", *type, not_of_type(*type, json::kind::string));
         return result;
@@ -189,7 +190,7 @@ CreateValidation validate_create_body(const json::value& body, ApiVersion versio
         return result;
       }
     }
-    if (auto* user = keypair.if_contains("user_id"); user && allow_user_id && !user->is_string()) {
+    if (auto* user = keypair.if_contains("user_id"); user && schema.user_id && !user->is_string()) {
       result.error = field_error("user_id", *user, not_of_type(*user, json::kind::string));
       return result;
     }
@@ -198,16 +199,16 @@ CreateValidation validate_create_body(const json::value& body, ApiVersion versio
       result.error = field_error("keypair", kv, "'name' is a required property");
       return result;
     }
-    if (require_key && !keypair.contains("public_key")) {
+    if (schema.public_key_required && !keypair.contains("public_key")) {
       result.error = field_error("keypair", kv, "'public_key' is a required property");
       return result;
     }
     // Unexpected.
-    if (!legacy_v2) {
+    if (schema.additional_properties_refused) {
       std::vector<std::string> extras;
       for (const auto& [key, value] : keypair) {
-        bool known = key == "name" || key == "public_key" || (key == "type" && allow_type) ||
-                     (key == "user_id" && allow_user_id);
+        bool known = key == "name" || key == "public_key" || (key == "type" && schema.type) ||
+                     (key == "user_id" && schema.user_id);
         if (!known) extras.emplace_back(key);
       }
       if (!extras.empty()) {
@@ -220,7 +221,7 @@ CreateValidation validate_create_body(const json::value& body, ApiVersion versio
     result.error = "'keypair' is a required property";
     return result;
   }
-  if (!legacy_v2) {
+  if (schema.additional_properties_refused) {
     std::vector<std::string> extras;
     for (const auto& [key, value] : top)
       if (key != "keypair") extras.emplace_back(key);
@@ -233,24 +234,41 @@ CreateValidation validate_create_body(const json::value& body, ApiVersion versio
   const json::object& keypair = keypair_value->get_object();
   CreateKeypairRequest request;
   std::string_view name = keypair.at("name").get_string();
-  request.name = legacy_v2 ? strip_spaces(name) : std::string(name);
+  request.name = legacy_name ? strip_spaces(name) : std::string(name);
   if (auto* key = keypair.if_contains("public_key"))
     request.public_key = std::string(key->get_string());
-  if (!legacy_v2 && version >= versions::kTypeAndCreatedStatus)
+  if (schema.type)
     if (auto* type = keypair.if_contains("type")) request.type = std::string(type->get_string());
-  if (!legacy_v2 && version >= versions::kUserIdParameter)
+  if (schema.user_id)
     if (auto* user = keypair.if_contains("user_id"))
       request.user_id = std::string(user->get_string());
   result.request = std::move(request);
   return result;
 }
 
+const QuerySchema& query_schema(KeypairAction action, ApiVersion version) {
+  const KeypairMicroversion& row = keypair_microversion(version);
+  switch (action) {
+    case KeypairAction::index:
+      return row.index_query;
+    case KeypairAction::show:
+      return row.show_query;
+    case KeypairAction::remove:
+      break;
+  }
+  return row.delete_query;
+}
+
 QueryValidation validate_query(const QueryParameters& params, KeypairAction action,
                                ApiVersion version) {
+  return validate_query(params, query_schema(action, version));
+}
+
+QueryValidation validate_query(const QueryParameters& params, const QuerySchema& schema) {
   QueryValidation result;
   ListQuery query;
-  bool paginated = action == KeypairAction::index && version >= versions::kPagination;
-  bool with_user = version >= versions::kUserIdParameter;
+  bool paginated = schema.limit_marker;
+  bool with_user = schema.user_id;
   for (const auto& [key, value] : params) {
     if (key == "limit" && paginated) {
       bool digits =
@@ -266,10 +284,11 @@ QueryValidation validate_query(const QueryParameters& params, KeypairAction acti
       }
     }
   }
-  if (version >= versions::kStrictQuery) {
+  if (schema.additional_properties_refused) {
     std::vector<std::string> extras;
     for (const auto& [key, value] : params) {
-      bool known = key == "user_id" || (paginated && (key == "limit" || key == "marker"));
+      bool known =
+          (with_user && key == "user_id") || (paginated && (key == "limit" || key == "marker"));
       if (!known && std::find(extras.begin(), extras.end(), key) == extras.end())
         extras.push_back(key);
     }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "api/microversion.h"
+#include "api/microversion_table.h"
 
 namespace keypaird::api {
 
@@ -25,9 +26,13 @@ struct CreateValidation {
 };
 
 // `body` is the parsed JSON (null for an empty body). `legacy_v2` selects the relaxed /v2 rules
-// (extra keys dropped, surrounding spaces of the name stripped).
+// (extra keys dropped, surrounding spaces of the name stripped); otherwise the schema is the
+// microversion table's for `version`.
 CreateValidation validate_create_body(const boost::json::value& body, ApiVersion version,
                                       bool legacy_v2);
+// The same with the schema given: a row's create_body, or kLegacyV2CreateBody.
+CreateValidation validate_create_body(const boost::json::value& body,
+                                      const CreateBodySchema& schema);
 
 // Query parameters in request order, values already percent-decoded.
 using QueryParameters = std::vector<std::pair<std::string, std::string>>;
@@ -45,7 +50,11 @@ struct QueryValidation {
 
 enum class KeypairAction { index, show, remove };
 
+// The microversion table's query schema of `action` at `version`.
+const QuerySchema& query_schema(KeypairAction action, ApiVersion version);
+
 QueryValidation validate_query(const QueryParameters& params, KeypairAction action,
                                ApiVersion version);
+QueryValidation validate_query(const QueryParameters& params, const QuerySchema& schema);
 
 }  // namespace keypaird::api

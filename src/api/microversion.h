@@ -1,5 +1,5 @@
-// Compute API microversions: parsing the two request headers the way Nova (microversion_parse)
-// does, and the version-keyed tables of what changes between versions.
+// Compute API microversions: the range keypaird speaks and parsing the two request headers the
+// way Nova (microversion_parse) does. What changes between versions is in microversion_table.h.
 #pragma once
 
 #include <compare>
@@ -17,7 +17,9 @@ struct ApiVersion {
 };
 
 inline constexpr ApiVersion kMinVersion{2, 1};
-inline constexpr ApiVersion kDefaultMaxVersion{2, 104};
+// The newest microversion keypaird speaks: written here only; everything else derives from it.
+inline constexpr ApiVersion kMaxVersion{2, 104};
+inline constexpr ApiVersion kDefaultMaxVersion = kMaxVersion;
 
 struct NegotiatedVersion {
   enum class Status { ok, invalid_format, not_acceptable } status = Status::ok;
@@ -30,14 +32,5 @@ struct NegotiatedVersion {
 // `legacy`: the X-OpenStack-Nova-API-Version header, when present.
 NegotiatedVersion negotiate_version(std::optional<std::string_view> openstack_api_version,
                                     std::optional<std::string_view> legacy, ApiVersion max);
-
-// The versions at which keypair behaviour changes (Nova's keypairs controller and schemas).
-namespace versions {
-inline constexpr ApiVersion kTypeAndCreatedStatus{2, 2};  // type field; POST 201, DELETE 204
-inline constexpr ApiVersion kUserIdParameter{2, 10};      // user_id in body and query
-inline constexpr ApiVersion kPagination{2, 35};           // limit, marker, keypairs_links
-inline constexpr ApiVersion kStrictQuery{2, 75};          // unknown query parameters refused
-inline constexpr ApiVersion kImportOnly{2, 92};           // no generation; '@' and '.' in names
-}  // namespace versions
 
 }  // namespace keypaird::api

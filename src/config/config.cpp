@@ -163,8 +163,11 @@ bool apply(const Entries& entries, Config& c, LoadResult& result) {
       auto dot = value.find('.');
       std::int64_t major = 0, minor = 0;
       if (dot == std::string::npos || !parse_int(value.substr(0, dot), major) ||
-          !parse_int(value.substr(dot + 1), minor) || major != 2 || minor < 1 || minor > 104)
-        return bad(key, value, "expected a microversion between 2.1 and 2.104");
+          !parse_int(value.substr(dot + 1), minor) || major != api::kMinVersion.major ||
+          minor < api::kMinVersion.minor || minor > api::kMaxVersion.minor)
+        return bad(key, value,
+                   "expected a microversion between " + api::kMinVersion.to_string() + " and " +
+                       api::kMaxVersion.to_string());
       c.max_microversion_major = static_cast<int>(major);
       c.max_microversion_minor = static_cast<int>(minor);
     } else if (key == "quota.key_pairs") {

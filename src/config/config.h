@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "api/microversion.h"
+
 namespace keypaird::config {
 
 // [keystone_authtoken]: keystonemiddleware's option names, as written in nova.conf.
@@ -42,8 +44,8 @@ struct Config {
   // [api]
   std::string auth_strategy = "noauth2";  // noauth2 | keystone
   std::int64_t max_limit = 1000;
-  int max_microversion_major = 2;  // ours: max_microversion
-  int max_microversion_minor = 104;
+  int max_microversion_major = api::kDefaultMaxVersion.major;  // ours: max_microversion
+  int max_microversion_minor = api::kDefaultMaxVersion.minor;
   // [quota]
   std::int64_t quota_key_pairs = 100;  // -1 = unlimited
   // [database]
