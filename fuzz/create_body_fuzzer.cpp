@@ -17,11 +17,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& row : kKeypairMicroversions) {
     for (auto version : {row.first, row.last}) {
       auto validated = validate_create_body(*body, version, false);
-      if (!validated.request && validated.error.empty()) std::abort();
-      if (validated.request && validated.request->name.empty()) std::abort();
+      if (!validated.is_ok() && validated.status().message().empty()) std::abort();
+      if (validated.is_ok() && validated->name.empty()) std::abort();
     }
   }
   auto legacy = validate_create_body(*body, kMinVersion, true);
-  if (!legacy.request && legacy.error.empty()) std::abort();
+  if (!legacy.is_ok() && legacy.status().message().empty()) std::abort();
   return 0;
 }

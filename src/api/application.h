@@ -1,10 +1,11 @@
 // The compute API application: the one RequestHandler the HTTP server calls. It runs Nova's
-// pipeline in Nova's order: request id, size limit, version documents, authentication, routing,
-// microversion, content type, body, schema, policy, then the keypairs service.
+// pipeline in Nova's order as named steps (route, authenticate, negotiate, check the encoding,
+// validate, policy, service, view) and one finalize step for what every answer carries.
 #pragma once
 
 #include <memory>
 
+#include "api/keypair_schema.h"
 #include "api/microversion.h"
 #include "api/operations.h"
 #include "auth/authenticator.h"
@@ -31,13 +32,28 @@ class Application final : public http::RequestHandler {
 
  private:
   struct Call;  // one request on its way through the pipeline
+  struct ReadRequest {
+    ListQuery query;
+    std::string user_id;  // the user acted for
+  };
 
-  boost::asio::awaitable<http::Response> dispatch(Call& call);
-  boost::asio::awaitable<http::Response> api_request(Call& call, bool legacy_v2);
-  boost::asio::awaitable<http::Response> create(Call& call);
+  boost::asio::awaitable<http::Response> answer(Call& call, bool body_too_large);
+  http::Response version_document(Call& call);
+  boost::asio::awaitable<http::Response> compute(Call& call);
+  // The steps, in order.
+  boost::asio::awaitable<std::optional<http::Response>> authenticate(Call& call);
+  Status negotiate(Call& call);
+  static Status check_request_encoding(const Call& call);
+  Status check_project(const Call& call) const;
+  Status check_policy(const Call& call, const std::string& user_id) const;
+  Result<ReadRequest> validate_read(const Call& call) const;
+  Result<keypairs::CreateRequest> validate_create(const Call& call) const;
+  // The keypairs handlers: validate, policy, service, view.
   boost::asio::awaitable<http::Response> list(Call& call);
   boost::asio::awaitable<http::Response> show(Call& call);
+  boost::asio::awaitable<http::Response> create(Call& call);
   boost::asio::awaitable<http::Response> remove(Call& call);
+  void finalize(Call& call, http::Response& response) const;
 
   ApiSettings settings_;
   auth::Authenticator& authenticator_;

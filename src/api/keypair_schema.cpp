@@ -149,59 +149,56 @@ std::string strip_spaces(std::string_view s) {
 
 }  // namespace
 
-CreateValidation validate_create_body(const json::value& body, ApiVersion version, bool legacy_v2) {
+Result<CreateKeypairRequest> validate_create_body(const json::value& body, ApiVersion version,
+                                                  bool legacy_v2) {
   return validate_create_body(
       body, legacy_v2 ? kLegacyV2CreateBody : keypair_microversion(version).create_body);
 }
 
-CreateValidation validate_create_body(const json::value& body, const CreateBodySchema& schema) {
-  CreateValidation result;
+Result<CreateKeypairRequest> validate_create_body(const json::value& body,
+                                                  const CreateBodySchema& schema) {
   bool legacy_name = schema.name == NameRule::legacy_v2;
   if (!body.is_object()) {
-    result.error = not_of_type(body, json::kind::object);
-    return result;
+    return Status::invalid_input(not_of_type(body, json::kind::object));
   }
   const json::object& top = body.get_object();
   const json::value* keypair_value = top.if_contains("keypair");
   if (keypair_value) {
     const json::value& kv = *keypair_value;
     if (!kv.is_object()) {
-      result.error = field_error("keypair", kv, not_of_type(kv, json::kind::object));
-      return result;
+      return Status::invalid_input(field_error("keypair", kv, not_of_type(kv, json::kind::object)));
     }
     const json::object& keypair = kv.get_object();
     // Known properties, in schema order.
     if (auto* name = keypair.if_contains("name")) {
-      result.error = legacy_name ? check_legacy_name(*name) : check_name(*name, schema.name);
-      if (!result.error.empty()) return result;
+      std::string error = legacy_name ? check_legacy_name(*name) : check_name(*name, schema.name);
+      if (!error.empty()) return Status::invalid_input(std::move(error));
     }
     if (auto* key = keypair.if_contains("public_key"); key && !key->is_string()) {
-      result.error = field_error("public_key", *key, not_of_type(*key, json::kind::string));
-      return result;
+      return Status::invalid_input(
+          field_error("public_key", *key, not_of_type(*key, json::kind::string)));
     }
     if (auto* type = keypair.if_contains("type"); type && schema.type) {
       if (!type->is_string()) {
-        result.error = field_error("type", *type, not_of_type(*type, json::kind::string));
-        return result;
+        return Status::invalid_input(
+            field_error("type", *type, not_of_type(*type, json::kind::string)));
       }
       if (type->get_string() != "ssh" && type->get_string() != "x509") {
-        result.error =
-            field_error("type", *type, python_repr(*type) + " is not one of ['ssh', 'x509']");
-        return result;
+        return Status::invalid_input(
+            field_error("type", *type, python_repr(*type) + " is not one of ['ssh', 'x509']"));
       }
     }
     if (auto* user = keypair.if_contains("user_id"); user && schema.user_id && !user->is_string()) {
-      result.error = field_error("user_id", *user, not_of_type(*user, json::kind::string));
-      return result;
+      return Status::invalid_input(
+          field_error("user_id", *user, not_of_type(*user, json::kind::string)));
     }
     // Required.
     if (!keypair.contains("name")) {
-      result.error = field_error("keypair", kv, "'name' is a required property");
-      return result;
+      return Status::invalid_input(field_error("keypair", kv, "'name' is a required property"));
     }
     if (schema.public_key_required && !keypair.contains("public_key")) {
-      result.error = field_error("keypair", kv, "'public_key' is a required property");
-      return result;
+      return Status::invalid_input(
+          field_error("keypair", kv, "'public_key' is a required property"));
     }
     // Unexpected.
     if (schema.additional_properties_refused) {
@@ -212,22 +209,19 @@ CreateValidation validate_create_body(const json::value& body, const CreateBodyS
         if (!known) extras.emplace_back(key);
       }
       if (!extras.empty()) {
-        result.error = field_error("keypair", kv, additional_properties(extras));
-        return result;
+        return Status::invalid_input(field_error("keypair", kv, additional_properties(extras)));
       }
     }
   }
   if (!keypair_value) {
-    result.error = "'keypair' is a required property";
-    return result;
+    return Status::invalid_input("'keypair' is a required property");
   }
   if (schema.additional_properties_refused) {
     std::vector<std::string> extras;
     for (const auto& [key, value] : top)
       if (key != "keypair") extras.emplace_back(key);
     if (!extras.empty()) {
-      result.error = additional_properties(extras);
-      return result;
+      return Status::invalid_input(additional_properties(extras));
     }
   }
 
@@ -242,8 +236,7 @@ CreateValidation validate_create_body(const json::value& body, const CreateBodyS
   if (schema.user_id)
     if (auto* user = keypair.if_contains("user_id"))
       request.user_id = std::string(user->get_string());
-  result.request = std::move(request);
-  return result;
+  return request;
 }
 
 const QuerySchema& query_schema(KeypairAction action, ApiVersion version) {
@@ -259,13 +252,12 @@ const QuerySchema& query_schema(KeypairAction action, ApiVersion version) {
   return row.delete_query;
 }
 
-QueryValidation validate_query(const QueryParameters& params, KeypairAction action,
-                               ApiVersion version) {
+Result<ListQuery> validate_query(const QueryParameters& params, KeypairAction action,
+                                 ApiVersion version) {
   return validate_query(params, query_schema(action, version));
 }
 
-QueryValidation validate_query(const QueryParameters& params, const QuerySchema& schema) {
-  QueryValidation result;
+Result<ListQuery> validate_query(const QueryParameters& params, const QuerySchema& schema) {
   ListQuery query;
   bool paginated = schema.limit_marker;
   bool with_user = schema.user_id;
@@ -274,13 +266,13 @@ QueryValidation validate_query(const QueryParameters& params, const QuerySchema&
       bool digits =
           std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
       if (!digits) {
-        result.error = "Invalid input for query parameters limit. Value: " + value + ". " +
-                       python_repr(std::string_view(value)) + " does not match '^[0-9]*$'";
-        return result;
+        return Status::invalid_input("Invalid input for query parameters limit. Value: " + value +
+                                     ". " + python_repr(std::string_view(value)) +
+                                     " does not match '^[0-9]*$'");
       }
       if (value.empty()) {
-        result.error = "Invalid input for query parameters limit. Value: . '' is too short";
-        return result;
+        return Status::invalid_input(
+            "Invalid input for query parameters limit. Value: . '' is too short");
       }
     }
   }
@@ -293,8 +285,7 @@ QueryValidation validate_query(const QueryParameters& params, const QuerySchema&
         extras.push_back(key);
     }
     if (!extras.empty()) {
-      result.error = additional_properties(extras);
-      return result;
+      return Status::invalid_input(additional_properties(extras));
     }
   }
   for (const auto& [key, value] : params) {
@@ -305,8 +296,7 @@ QueryValidation validate_query(const QueryParameters& params, const QuerySchema&
       query.limit = value.size() > 18 ? INT64_MAX : std::stoll(value);
     }
   }
-  result.query = std::move(query);
-  return result;
+  return query;
 }
 
 }  // namespace keypaird::api

@@ -10,6 +10,7 @@
 
 #include "api/microversion.h"
 #include "api/microversion_table.h"
+#include "common/status.h"
 
 namespace keypaird::api {
 
@@ -20,19 +21,15 @@ struct CreateKeypairRequest {
   std::optional<std::string> user_id;  // only from 2.10
 };
 
-struct CreateValidation {
-  std::optional<CreateKeypairRequest> request;
-  std::string error;  // Nova's 400 message when request is empty
-};
-
 // `body` is the parsed JSON (null for an empty body). `legacy_v2` selects the relaxed /v2 rules
 // (extra keys dropped, surrounding spaces of the name stripped); otherwise the schema is the
 // microversion table's for `version`.
-CreateValidation validate_create_body(const boost::json::value& body, ApiVersion version,
-                                      bool legacy_v2);
+// invalid_input with Nova's 400 message when the body breaks the schema.
+Result<CreateKeypairRequest> validate_create_body(const boost::json::value& body,
+                                                  ApiVersion version, bool legacy_v2);
 // The same with the schema given: a row's create_body, or kLegacyV2CreateBody.
-CreateValidation validate_create_body(const boost::json::value& body,
-                                      const CreateBodySchema& schema);
+Result<CreateKeypairRequest> validate_create_body(const boost::json::value& body,
+                                                  const CreateBodySchema& schema);
 
 // Query parameters in request order, values already percent-decoded.
 using QueryParameters = std::vector<std::pair<std::string, std::string>>;
@@ -43,18 +40,14 @@ struct ListQuery {
   std::optional<std::string> marker;   // last value, from 2.35
 };
 
-struct QueryValidation {
-  std::optional<ListQuery> query;
-  std::string error;
-};
-
 enum class KeypairAction { index, show, remove };
 
 // The microversion table's query schema of `action` at `version`.
 const QuerySchema& query_schema(KeypairAction action, ApiVersion version);
 
-QueryValidation validate_query(const QueryParameters& params, KeypairAction action,
-                               ApiVersion version);
-QueryValidation validate_query(const QueryParameters& params, const QuerySchema& schema);
+// invalid_input with Nova's 400 message when the query breaks the action's schema.
+Result<ListQuery> validate_query(const QueryParameters& params, KeypairAction action,
+                                 ApiVersion version);
+Result<ListQuery> validate_query(const QueryParameters& params, const QuerySchema& schema);
 
 }  // namespace keypaird::api

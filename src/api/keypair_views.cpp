@@ -3,9 +3,11 @@
 // once, when one was generated.
 #include "api/keypair_views.h"
 
+#include <algorithm>
 #include <array>
 
 #include "api/microversion_table.h"
+#include "api/url.h"
 
 namespace keypaird::api {
 
@@ -138,6 +140,33 @@ std::string create_view(const keypairs::CreatedKeypair& created, ApiVersion vers
   close_object(out);
   out += '}';
   return out;
+}
+
+std::string next_page_href(const std::string& base_url, const std::optional<std::string>& project,
+                           const std::string& raw_query, const std::string& last_name) {
+  std::vector<std::pair<std::string, std::string>> params;
+  auto known = parse_query(raw_query).params;
+  std::stable_sort(known.begin(), known.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  auto set_param = [&params](const std::string& key, const std::string& value) {
+    for (auto& [k, v] : params)
+      if (k == key) {
+        v = value;
+        return;
+      }
+    params.emplace_back(key, value);
+  };
+  for (auto& [key, value] : known)
+    if (key == "limit" || key == "marker" || key == "user_id") set_param(key, value);
+  set_param("marker", last_name);
+  std::string query;
+  for (const auto& [key, value] : params) {
+    if (!query.empty()) query += '&';
+    query += urlencode_form(key) + "=" + urlencode_form(value);
+  }
+  std::string href = base_url + "/v2.1/";
+  if (project) href += *project + "/";
+  return href + "os-keypairs?" + query;
 }
 
 }  // namespace keypaird::api

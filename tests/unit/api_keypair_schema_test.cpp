@@ -11,24 +11,24 @@ namespace {
 
 std::string error_for(const char* body, ApiVersion v, bool legacy = false) {
   auto result = validate_create_body(boost::json::parse(body), v, legacy);
-  return result.request ? "" : result.error;
+  return result.is_ok() ? "" : result.status().message();
 }
 
 }  // namespace
 
 TEST(CreateSchema, AcceptsImportAndGenerateBodies) {
   auto r = validate_create_body(boost::json::parse(R"({"keypair": {"name": "k"}})"), {2, 1}, false);
-  ASSERT_TRUE(r.request);
-  EXPECT_EQ(r.request->name, "k");
-  EXPECT_EQ(r.request->type, "ssh");
-  EXPECT_FALSE(r.request->public_key);
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->name, "k");
+  EXPECT_EQ(r->type, "ssh");
+  EXPECT_FALSE(r->public_key);
   auto r2 = validate_create_body(
       boost::json::parse(R"({"keypair": {"name": "k", "type": "x509", "user_id": "u",
                                           "public_key": "p"}})"),
       {2, 10}, false);
-  ASSERT_TRUE(r2.request);
-  EXPECT_EQ(r2.request->type, "x509");
-  EXPECT_EQ(*r2.request->user_id, "u");
+  ASSERT_TRUE(r2.is_ok());
+  EXPECT_EQ(r2->type, "x509");
+  EXPECT_EQ(*r2->user_id, "u");
 }
 
 TEST(CreateSchema, TopLevelErrors) {
@@ -71,22 +71,23 @@ TEST(CreateSchema, NameRules) {
 TEST(CreateSchema, LegacyV2StripsSpacesAndDropsExtras) {
   auto r = validate_create_body(boost::json::parse(R"({"keypair": {"name": " both ", "x": 1}})"),
                                 {2, 1}, true);
-  ASSERT_TRUE(r.request);
-  EXPECT_EQ(r.request->name, "both");
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->name, "both");
 }
 
 TEST(QuerySchema, LimitAndUnknownParameters) {
   auto bad = validate_query({{"limit", "abc"}}, KeypairAction::index, {2, 35});
-  EXPECT_EQ(bad.error,
+  EXPECT_EQ(bad.status().message(),
             "Invalid input for query parameters limit. Value: abc. 'abc' does not match "
             "'^[0-9]*$'");
   auto ignored = validate_query({{"limit", "abc"}}, KeypairAction::index, {2, 34});
-  ASSERT_TRUE(ignored.query);
-  EXPECT_FALSE(ignored.query->limit);
-  EXPECT_TRUE(validate_query({{"foo", "1"}}, KeypairAction::show, {2, 74}).query);
-  EXPECT_EQ(
-      validate_query({{"sort_key", "1"}, {"sort_dir", "a"}}, KeypairAction::index, {2, 75}).error,
-      "Additional properties are not allowed ('sort_dir', 'sort_key' were unexpected)");
+  ASSERT_TRUE(ignored.is_ok());
+  EXPECT_FALSE(ignored->limit);
+  EXPECT_TRUE(validate_query({{"foo", "1"}}, KeypairAction::show, {2, 74}).is_ok());
+  EXPECT_EQ(validate_query({{"sort_key", "1"}, {"sort_dir", "a"}}, KeypairAction::index, {2, 75})
+                .status()
+                .message(),
+            "Additional properties are not allowed ('sort_dir', 'sort_key' were unexpected)");
   auto users = validate_query({{"user_id", "a"}, {"user_id", "b"}}, KeypairAction::index, {2, 10});
-  EXPECT_EQ(*users.query->user_id, "a");
+  EXPECT_EQ(*users->user_id, "a");
 }

@@ -24,12 +24,12 @@ KeypairMicroversion row(ApiVersion first, ApiVersion last) {
 
 std::string create_error(const char* body, ApiVersion v, bool legacy = false) {
   auto result = validate_create_body(boost::json::parse(body), v, legacy);
-  return result.request ? "" : result.error;
+  return result.is_ok() ? "" : result.status().message();
 }
 
 std::string query_error(const QueryParameters& params, KeypairAction action, ApiVersion v) {
   auto result = validate_query(params, action, v);
-  return result.query ? "" : result.error;
+  return result.is_ok() ? "" : result.status().message();
 }
 
 keypaird::keypairs::Keypair sample() {
@@ -125,8 +125,8 @@ TEST(MicroversionTable, CreateBodyUserId) {
   EXPECT_EQ(create_error(with_user, {2, 10}), "");
   EXPECT_EQ(create_error(with_user, kMaxVersion), "");
   auto r = validate_create_body(boost::json::parse(with_user), {2, 10}, false);
-  ASSERT_TRUE(r.request);
-  EXPECT_EQ(r.request->user_id, "u");
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->user_id, "u");
 }
 
 TEST(MicroversionTable, CreateBodyPublicKeyAndNameRule) {
@@ -154,20 +154,20 @@ TEST(MicroversionTable, LegacyV2CreateBody) {
   auto r = validate_create_body(
       boost::json::parse(R"({"keypair": {"name": " k ", "type": "x509", "x": 1}, "y": 2})"),
       kMinVersion, true);
-  ASSERT_TRUE(r.request);
-  EXPECT_EQ(r.request->name, "k");
-  EXPECT_EQ(r.request->type, "ssh");  // type is not read on /v2
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->name, "k");
+  EXPECT_EQ(r->type, "ssh");  // type is not read on /v2
 }
 
 TEST(MicroversionTable, QueryUserIdFrom210) {
   QueryParameters params{{"user_id", "other"}};
   auto before = validate_query(params, KeypairAction::show, {2, 9});
-  ASSERT_TRUE(before.query);
-  EXPECT_FALSE(before.query->user_id);
+  ASSERT_TRUE(before.is_ok());
+  EXPECT_FALSE(before->user_id);
   for (auto action : {KeypairAction::index, KeypairAction::show, KeypairAction::remove}) {
     auto after = validate_query(params, action, {2, 10});
-    ASSERT_TRUE(after.query);
-    EXPECT_EQ(after.query->user_id, "other");
+    ASSERT_TRUE(after.is_ok());
+    EXPECT_EQ(after->user_id, "other");
   }
 }
 
@@ -179,9 +179,9 @@ TEST(MicroversionTable, QueryPaginationFrom235OnIndexOnly) {
   EXPECT_EQ(query_error(params, KeypairAction::show, {2, 35}), "");
   QueryParameters page{{"limit", "5"}, {"marker", "m"}};
   auto r = validate_query(page, KeypairAction::index, {2, 74});
-  ASSERT_TRUE(r.query);
-  EXPECT_EQ(r.query->limit, 5);
-  EXPECT_EQ(r.query->marker, "m");
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->limit, 5);
+  EXPECT_EQ(r->marker, "m");
   EXPECT_TRUE(keypair_microversion({2, 35}).index_query.limit_marker);
   EXPECT_FALSE(keypair_microversion({2, 34}).index_query.limit_marker);
   EXPECT_FALSE(keypair_microversion(kMaxVersion).show_query.limit_marker);

@@ -1,0 +1,66 @@
+// route_request: the URL map's prefixes first, then the keypairs routes of the compute API.
+#include "api/route.h"
+
+#include "api/healthcheck.h"
+#include "api/url.h"
+
+namespace keypaird::api {
+
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+// Nova's project ids in paths: hex digits and dashes.
+bool is_project_id(const std::string& s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == '-')) return false;
+  return true;
+}
+
+void route_keypairs(bhttp::verb method, std::string_view path, Route& route) {
+  auto segments = split_path(path);
+  if (!segments.empty()) segments.erase(segments.begin());  // "v2.1" or "v2"
+  if (segments.size() >= 2 && segments[1] == "os-keypairs" && is_project_id(segments[0])) {
+    route.project_id = segments[0];
+    segments.erase(segments.begin());
+  }
+  bool collection = segments.size() == 1 && segments[0] == "os-keypairs";
+  bool member = segments.size() == 2 && segments[0] == "os-keypairs" && !segments[1].empty();
+  route.resource = collection ? KeypairResource::collection
+                   : member   ? KeypairResource::member
+                              : KeypairResource::other;
+  if (method == bhttp::verb::head && (collection || member)) {
+    route.head_on_keypairs = true;
+    return;
+  }
+  if (collection && method == bhttp::verb::get) route.endpoint = KeypairEndpoint::list;
+  if (collection && method == bhttp::verb::post) route.endpoint = KeypairEndpoint::create;
+  if (member && method == bhttp::verb::get) route.endpoint = KeypairEndpoint::show;
+  if (member && method == bhttp::verb::delete_) route.endpoint = KeypairEndpoint::remove;
+  if (member) route.name = segments[1];
+}
+
+}  // namespace
+
+Route route_request(bhttp::verb method, std::string_view path) {
+  Route route;
+  if (path == "/") {
+    route.target = RouteTarget::root_versions;
+  } else if (path == "/v2.1" || path == "/v2.1/" || path == "/v2" || path == "/v2/") {
+    route.target = RouteTarget::versions;
+    route.v2_1 = path.rfind("/v2.1", 0) == 0;
+  } else if (path.rfind("/v2.1/", 0) == 0 || path.rfind("/v2/", 0) == 0) {
+    route.target = RouteTarget::compute;
+    route.v2_1 = path.rfind("/v2.1/", 0) == 0;
+    route.legacy_v2 = !route.v2_1;
+    route_keypairs(method, path, route);
+  } else if (is_healthcheck_path(std::string(path))) {
+    route.target = RouteTarget::healthcheck;
+  } else if (path == "/metrics") {
+    route.target = RouteTarget::metrics;
+  }
+  return route;
+}
+
+}  // namespace keypaird::api
