@@ -196,7 +196,7 @@ asio::awaitable<KeystoneAuthenticator::Checked> KeystoneAuthenticator::validate_
 
 std::shared_ptr<const ServiceToken> KeystoneAuthenticator::held_service_token(
     const ServiceToken* rejected) {
-  std::lock_guard lock(service_mutex_);
+  MutexLock lock(service_mutex_);
   if (!service_token_ || SystemClock::now() >= service_renew_at_) return nullptr;
   if (rejected && rejected->token == service_token_->token) return nullptr;
   return service_token_;
@@ -224,7 +224,7 @@ asio::awaitable<std::shared_ptr<const ServiceToken>> KeystoneAuthenticator::serv
       auto margin = std::min<SystemClock::duration>(std::chrono::seconds(30), lifetime / 4);
       auto shared = std::make_shared<const ServiceToken>(std::move(*token));
       {
-        std::lock_guard lock(service_mutex_);
+        MutexLock lock(service_mutex_);
         service_token_ = shared;
         service_renew_at_ = shared->expires_at - margin;
       }

@@ -8,15 +8,17 @@
 #include <spdlog/formatter.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
+// base_sink<keypaird::Mutex> is instantiated here; the compiled spdlog holds only std::mutex.
+#include <spdlog/sinks/base_sink-inl.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-#include <mutex>
 
 #include "common/json_string.h"
+#include "common/thread_annotations.h"
 #include "common/utf8.h"
 
 namespace keypaird::observability {
@@ -135,14 +137,16 @@ class LineFormatter final : public spdlog::formatter {
 
 }  // namespace
 
-// Writes each line with one write(2) to stderr or to a file opened O_APPEND.
-class LineSink final : public spdlog::sinks::base_sink<std::mutex> {
+// Writes each line with one write(2) to stderr or to a file opened O_APPEND. spdlog's base_sink
+// holds its mutex_ (an annotated keypaird::Mutex here) around every call of sink_it_ and
+// flush_.
+class LineSink final : public spdlog::sinks::base_sink<Mutex> {
  public:
   ~LineSink() override {
     if (fd_ > 2) ::close(fd_);
   }
 
-  bool open(const std::string& path, std::string& error) {
+  bool open(const std::string& path, std::string& error) EXCLUDES(mutex_) {
     int fd = STDERR_FILENO;
     if (!path.empty()) {
       fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
@@ -151,14 +155,14 @@ class LineSink final : public spdlog::sinks::base_sink<std::mutex> {
         return false;
       }
     }
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (fd_ > 2) ::close(fd_);
     fd_ = fd;
     return true;
   }
 
  protected:
-  void sink_it_(const spdlog::details::log_msg& msg) override {
+  void sink_it_(const spdlog::details::log_msg& msg) override REQUIRES(mutex_) {
     spdlog::memory_buf_t formatted;
     formatter_->format(msg, formatted);
     const char* data = formatted.data();
@@ -171,10 +175,10 @@ class LineSink final : public spdlog::sinks::base_sink<std::mutex> {
       left -= static_cast<std::size_t>(n);
     }
   }
-  void flush_() override {}
+  void flush_() override REQUIRES(mutex_) {}
 
  private:
-  int fd_ = STDERR_FILENO;  // guarded by mutex_
+  int fd_ GUARDED_BY(mutex_) = STDERR_FILENO;
 };
 
 std::string format_access(const RequestLog& request, bool json) {
