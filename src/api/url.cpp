@@ -37,41 +37,6 @@ std::string percent_decode(std::string_view s, bool plus_is_space) {
   return out;
 }
 
-bool valid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    int extra;
-    char32_t cp;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      extra = 1;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      extra = 2;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      extra = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + static_cast<std::size_t>(extra) >= s.size()) return false;
-    for (int k = 1; k <= extra; ++k) {
-      auto cc = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
-    i += static_cast<std::size_t>(extra) + 1;
-  }
-  return true;
-}
-
 DecodedTarget decode_target(std::string_view target) {
   DecodedTarget decoded;
   auto question = target.find('?');
@@ -92,7 +57,7 @@ ParsedQuery parse_query(std::string_view raw) {
     std::string key = percent_decode(pair.substr(0, eq), true);
     std::string value =
         eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1), true);
-    if (!valid_utf8(key) || !valid_utf8(value)) parsed.valid_utf8 = false;
+    if (!is_valid_utf8(key) || !is_valid_utf8(value)) parsed.valid_utf8 = false;
     parsed.params.emplace_back(std::move(key), std::move(value));
   }
   return parsed;

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 
+#include "common/text.h"
+
 namespace keypaird::auth {
 
 namespace asio = boost::asio;
@@ -18,12 +20,6 @@ bool has_any_role(const TokenInfo& info, const std::vector<std::string>& wanted)
     for (const auto& w : wanted)
       if (role == w) return true;
   return false;
-}
-
-std::string_view trimmed(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 }  // namespace
@@ -68,12 +64,13 @@ asio::awaitable<AuthOutcome> KeystoneAuthenticator::authenticate(const HeaderLoo
   auto user_header = headers("X-Auth-Token");
   if (!user_header) user_header = headers("X-Storage-Token");
   // A view into the request (which outlives this coroutine): copied only on a cache miss.
-  std::string_view user_token = user_header ? trimmed(*user_header) : std::string_view{};
+  std::string_view user_token =
+      user_header ? trim(*user_header, kHeaderBlanks) : std::string_view{};
   if (user_token.empty()) co_return unauthorized();
 
   bool allow_expired = false;
   if (auto service_header = headers("X-Service-Token")) {
-    std::string_view service_token = trimmed(*service_header);
+    std::string_view service_token = trim(*service_header, kHeaderBlanks);
     // (No co_await inside ?: here: GCC 12 miscompiles some of those.)
     Checked service;
     if (auto hit = cached(token_digest(service_token), false)) {
@@ -199,7 +196,7 @@ asio::awaitable<KeystoneAuthenticator::Checked> KeystoneAuthenticator::validate_
 
 std::shared_ptr<const ServiceToken> KeystoneAuthenticator::held_service_token(
     const ServiceToken* rejected) {
-  std::lock_guard lock(service_mutex_);
+  MutexLock lock(service_mutex_);
   if (!service_token_ || SystemClock::now() >= service_renew_at_) return nullptr;
   if (rejected && rejected->token == service_token_->token) return nullptr;
   return service_token_;
@@ -227,7 +224,7 @@ asio::awaitable<std::shared_ptr<const ServiceToken>> KeystoneAuthenticator::serv
       auto margin = std::min<SystemClock::duration>(std::chrono::seconds(30), lifetime / 4);
       auto shared = std::make_shared<const ServiceToken>(std::move(*token));
       {
-        std::lock_guard lock(service_mutex_);
+        MutexLock lock(service_mutex_);
         service_token_ = shared;
         service_renew_at_ = shared->expires_at - margin;
       }

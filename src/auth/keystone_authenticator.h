@@ -7,7 +7,6 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +16,7 @@
 #include "auth/policy.h"
 #include "auth/single_flight.h"
 #include "auth/token_cache.h"
+#include "common/thread_annotations.h"
 
 namespace keypaird::auth {
 
@@ -60,7 +60,8 @@ class KeystoneAuthenticator final : public Authenticator {
   // `rejected` names a token Keystone just refused, which must not be handed out again.
   boost::asio::awaitable<std::shared_ptr<const ServiceToken>> service_token(
       std::shared_ptr<const ServiceToken> rejected);
-  std::shared_ptr<const ServiceToken> held_service_token(const ServiceToken* rejected);
+  std::shared_ptr<const ServiceToken> held_service_token(const ServiceToken* rejected)
+      EXCLUDES(service_mutex_);
   AuthOutcome unauthorized() const;
 
   const KeystoneAuthSettings settings_;
@@ -71,9 +72,9 @@ class KeystoneAuthenticator final : public Authenticator {
   SingleFlight<Checked> validations_;
   SingleFlight<ServiceTokenOutcome> service_fetches_;
   std::atomic<bool> warned_about_service_roles_{false};
-  std::mutex service_mutex_;
-  std::shared_ptr<const ServiceToken> service_token_;  // guarded by service_mutex_
-  SystemClock::time_point service_renew_at_;           // guarded by service_mutex_
+  Mutex service_mutex_;
+  std::shared_ptr<const ServiceToken> service_token_ GUARDED_BY(service_mutex_);
+  SystemClock::time_point service_renew_at_ GUARDED_BY(service_mutex_);
 };
 
 }  // namespace keypaird::auth

@@ -17,14 +17,12 @@
 #include <set>
 #include <sstream>
 
+#include "common/text.h"
+#include "common/utf8.h"
+
 namespace keypaird::auth {
 
 namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // The length in bytes of the UTF-8 character at `i` if Python's str.isspace() holds for it
 // (oslo splits expressions with re.split(r'\s+')), else 0.
@@ -235,19 +233,6 @@ bool python_keyword(const std::string& s) {
   return keywords.count(s) > 0;
 }
 
-void append_utf8(std::string& out, unsigned code) {
-  if (code < 0x80) {
-    out += static_cast<char>(code);
-  } else if (code < 0x800) {
-    out += static_cast<char>(0xc0 | (code >> 6));
-    out += static_cast<char>(0x80 | (code & 0x3f));
-  } else {
-    out += static_cast<char>(0xe0 | (code >> 12));
-    out += static_cast<char>(0x80 | ((code >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (code & 0x3f));
-  }
-}
-
 // Reads Python string literals ('x', "x", u'x', r'x', adjacent ones concatenated) making up
 // all of `s`. Sets `left` to invalid (SyntaxError) or unsupported (a form keypaird does not
 // read) where that is what `s` is.
@@ -303,13 +288,13 @@ std::optional<std::string> python_strings(const std::string& s, PolicyCheck::Lef
           left = PolicyCheck::Left::invalid;
           return std::nullopt;
         }
-        append_utf8(value, static_cast<unsigned>(std::stoul(s.substr(i, 2), nullptr, 16)));
+        append_utf8(value, static_cast<char32_t>(std::stoul(s.substr(i, 2), nullptr, 16)));
         i += 2;
       } else if (e >= '0' && e <= '7') {
         unsigned code = static_cast<unsigned>(e - '0');
         for (int k = 0; k < 2 && i < s.size() && s[i] >= '0' && s[i] <= '7'; ++k)
           code = code * 8 + static_cast<unsigned>(s[i++] - '0');
-        append_utf8(value, code);
+        append_utf8(value, static_cast<char32_t>(code));
       } else if (e == 'N' || e == 'u' || e == 'U') {
         left = PolicyCheck::Left::unsupported;
         return std::nullopt;
@@ -485,7 +470,7 @@ std::vector<Token> tokenize(const std::string& text, std::vector<std::string>& p
     std::size_t trail = 0;
     while (trail < word.size() && word[word.size() - 1 - trail] == ')') ++trail;
     std::string clean = word.substr(0, word.size() - trail);
-    std::string lowered = lower(clean);
+    std::string lowered = ascii_lower(clean);
     if (lowered == "and") {
       tokens.push_back({Token::Kind::and_, clean});
     } else if (lowered == "or") {
@@ -665,9 +650,9 @@ struct Evaluation {
         if (formatted == Formatted::missing_key) return Outcome::deny;
         if (formatted == Formatted::error) return Outcome::error;
         if (check.kind == PolicyCheck::Kind::generic) return generic(check, match);
-        auto wanted = lower(match);
+        auto wanted = ascii_lower(match);
         for (const auto& role : context.roles)
-          if (lower(role) == wanted) return Outcome::allow;
+          if (ascii_lower(role) == wanted) return Outcome::allow;
         return Outcome::deny;
       }
       case PolicyCheck::Kind::all_of:
@@ -717,13 +702,6 @@ bool in_quotes(const std::string& s) {
 std::string unquote(std::string s) {
   if (in_quotes(s)) return s.substr(1, s.size() - 2);
   return s;
-}
-
-std::string trim(const std::string& s) {
-  auto begin = s.find_first_not_of(" \t\r");
-  if (begin == std::string::npos) return "";
-  auto end = s.find_last_not_of(" \t\r");
-  return s.substr(begin, end - begin + 1);
 }
 
 // The index of the ':' that ends a YAML key (outside quotes), or npos.
@@ -871,24 +849,25 @@ std::variant<std::map<std::string, std::string>, std::string> RulePolicy::parse_
   int number = 0;
   while (std::getline(in, line)) {
     ++number;
-    std::string t = trim(line);
+    std::string t(trim(line));
     if (t.empty() || t[0] == '#' || t == "---" || t == "...") continue;
     auto where = "line " + std::to_string(number) + ": ";
     if (line[0] == ' ' || line[0] == '\t')
       return where + "only top-level \"rule\": \"expression\" lines are supported";
     auto colon = key_colon(t);
     if (colon == std::string::npos) return where + "expected \"rule name\": \"expression\"";
-    std::string key = unquote(trim(t.substr(0, colon)));
-    std::string value = trim(t.substr(colon + 1));
+    std::string key = unquote(std::string(trim(std::string_view(t).substr(0, colon))));
+    std::string value(trim(std::string_view(t).substr(colon + 1)));
     if (!value.empty() && (value.front() == '"' || value.front() == '\'')) {
       auto end = value.find(value.front(), 1);
       if (end == std::string::npos) return where + "unterminated quoted expression";
-      std::string rest = trim(value.substr(end + 1));
+      std::string rest(trim(std::string_view(value).substr(end + 1)));
       if (!rest.empty() && rest[0] != '#') return where + "text after the quoted expression";
       value = value.substr(1, end - 1);
     } else {
       auto comment = value.find(" #");
-      if (comment != std::string::npos) value = trim(value.substr(0, comment));
+      if (comment != std::string::npos)
+        value = std::string(trim(std::string_view(value).substr(0, comment)));
       if (!value.empty() && (value[0] == '[' || value[0] == '{' || value[0] == '|' ||
                              value[0] == '>' || value[0] == '&' || value[0] == '*'))
         return where + "only plain string expressions are supported";

@@ -10,11 +10,12 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+#include "common/thread_annotations.h"
 
 namespace keypaird::auth {
 
@@ -38,10 +39,10 @@ class SingleFlight {
   }
 
   // Ends the flight for `key`: every waiter resumes, on its own executor, with `result`.
-  void finish(const std::string& key, const Result& result) {
+  void finish(const std::string& key, const Result& result) EXCLUDES(mutex_) {
     std::vector<Waiter> waiters;
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       auto it = flights_.find(key);
       if (it == flights_.end()) return;
       waiters = std::move(it->second);
@@ -50,8 +51,8 @@ class SingleFlight {
     for (auto& waiter : waiters) resume(std::move(waiter), Joined(result));
   }
 
-  std::size_t flights_in_progress() const {
-    std::lock_guard lock(mutex_);
+  std::size_t flights_in_progress() const EXCLUDES(mutex_) {
+    MutexLock lock(mutex_);
     return flights_.size();
   }
 
@@ -83,7 +84,7 @@ class SingleFlight {
                     const Recheck* recheck) const {
       Joined answer;
       {
-        std::lock_guard lock(self->mutex_);
+        MutexLock lock(self->mutex_);
         auto it = self->flights_.find(*key);
         if (it != self->flights_.end()) {
           it->second.push_back(make_waiter(std::forward<Handler>(handler)));
@@ -97,8 +98,8 @@ class SingleFlight {
     }
   };
 
-  mutable std::mutex mutex_;
-  std::unordered_map<std::string, std::vector<Waiter>> flights_;  // guarded by mutex_
+  mutable Mutex mutex_;
+  std::unordered_map<std::string, std::vector<Waiter>> flights_ GUARDED_BY(mutex_);
 };
 
 }  // namespace keypaird::auth

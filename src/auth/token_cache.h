@@ -8,13 +8,13 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "auth/request_context.h"
+#include "common/thread_annotations.h"
 
 namespace keypaird::auth {
 
@@ -53,15 +53,16 @@ class TokenCache {
   TokenCache(std::size_t capacity, std::chrono::seconds ttl);
 
   // The cached validation, if present and still fresh at `now`. Thread-safe.
-  std::shared_ptr<const TokenInfo> find(const TokenDigest& digest, SystemClock::time_point now);
+  std::shared_ptr<const TokenInfo> find(const TokenDigest& digest, SystemClock::time_point now)
+      EXCLUDES(mutex_);
   // Remembers a successful validation until min(now + ttl, info->expires_at). Thread-safe.
   void insert(const TokenDigest& digest, std::shared_ptr<const TokenInfo> info,
-              SystemClock::time_point now);
+              SystemClock::time_point now) EXCLUDES(mutex_);
   // Remembers, for ttl, that Keystone refused the token (as keystonemiddleware does), so that
   // a client repeating a bad token costs no call to Keystone. find() then returns an entry
   // whose `refused` is set. Thread-safe.
-  void insert_refused(const TokenDigest& digest, SystemClock::time_point now);
-  std::size_t size() const;
+  void insert_refused(const TokenDigest& digest, SystemClock::time_point now) EXCLUDES(mutex_);
+  std::size_t size() const EXCLUDES(mutex_);
 
  private:
   struct DigestHash {
@@ -78,14 +79,16 @@ class TokenCache {
     std::uint64_t generation;  // matches the order_ record that inserted it
   };
 
-  void make_room(SystemClock::time_point now);  // needs mutex_
+  void make_room(SystemClock::time_point now) REQUIRES(mutex_);
+  // Whether an order_ record still belongs to the entry it inserted (not replaced or erased).
+  bool live(const std::pair<TokenDigest, std::uint64_t>& record) const REQUIRES(mutex_);
 
   const std::size_t capacity_;
   const std::chrono::seconds ttl_;
-  mutable std::mutex mutex_;
-  std::unordered_map<TokenDigest, Entry, DigestHash> entries_;  // guarded by mutex_
-  std::deque<std::pair<TokenDigest, std::uint64_t>> order_;     // guarded by mutex_
-  std::uint64_t next_generation_ = 0;                           // guarded by mutex_
+  mutable Mutex mutex_;
+  std::unordered_map<TokenDigest, Entry, DigestHash> entries_ GUARDED_BY(mutex_);
+  std::deque<std::pair<TokenDigest, std::uint64_t>> order_ GUARDED_BY(mutex_);
+  std::uint64_t next_generation_ GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace keypaird::auth

@@ -9,23 +9,13 @@
 #include <map>
 #include <sstream>
 
+#include "common/text.h"
+
 namespace keypaird::config {
 
 namespace po = boost::program_options;
 
 namespace {
-
-std::string trim(const std::string& s) {
-  auto begin = s.find_first_not_of(" \t\r");
-  if (begin == std::string::npos) return "";
-  auto end = s.find_last_not_of(" \t\r");
-  return s.substr(begin, end - begin + 1);
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 bool parse_int(const std::string& text, std::int64_t& out) {
   auto first = text.data();
@@ -51,14 +41,14 @@ bool read_ini(const std::string& text, Entries& entries, std::string& error) {
   int number = 0;
   while (std::getline(in, line)) {
     ++number;
-    std::string t = trim(line);
+    std::string t(trim(line));
     if (t.empty() || t[0] == '#' || t[0] == ';') continue;
     if (t.front() == '[') {
       if (t.back() != ']') {
         error = "line " + std::to_string(number) + ": malformed section header";
         return false;
       }
-      section = lower(trim(t.substr(1, t.size() - 2)));
+      section = ascii_lower(std::string(trim(std::string_view(t).substr(1, t.size() - 2))));
       continue;
     }
     auto eq = t.find_first_of("=:");
@@ -66,7 +56,8 @@ bool read_ini(const std::string& text, Entries& entries, std::string& error) {
       error = "line " + std::to_string(number) + ": expected 'option = value'";
       return false;
     }
-    entries[section + "." + trim(t.substr(0, eq))] = trim(t.substr(eq + 1));
+    entries[section + "." + std::string(trim(std::string_view(t).substr(0, eq)))] =
+        trim(std::string_view(t).substr(eq + 1));
   }
   return true;
 }
@@ -75,7 +66,7 @@ bool read_ini(const std::string& text, Entries& entries, std::string& error) {
 std::optional<std::string> postgres_scheme_rest(const std::string& url) {
   auto scheme_end = url.find("://");
   if (scheme_end == std::string::npos) return std::nullopt;
-  std::string scheme = lower(url.substr(0, scheme_end));
+  std::string scheme = ascii_lower(url.substr(0, scheme_end));
   auto plus = scheme.find('+');
   if (plus != std::string::npos) scheme = scheme.substr(0, plus);
   if (scheme != "postgresql" && scheme != "postgres") return std::nullopt;
@@ -127,11 +118,11 @@ bool apply(const Entries& entries, Config& c, LoadResult& result) {
       c.workers = static_cast<int>(n);
     } else if (key == "default.log_level" || key == "default.debug") {
       if (key == "default.debug") {
-        auto v = lower(value);
+        auto v = ascii_lower(value);
         if (v != "true" && v != "false") return bad(key, value, "expected true or false");
         if (v == "true") c.log_level = "debug";
       } else {
-        auto v = lower(value);
+        auto v = ascii_lower(value);
         if (v != "debug" && v != "info" && v != "warning" && v != "error")
           return bad(key, value, "expected debug, info, warning or error");
         c.log_level = v;
@@ -141,7 +132,7 @@ bool apply(const Entries& entries, Config& c, LoadResult& result) {
     } else if (key == "default.log_dir") {
       // Applied below, once log_file is known.
     } else if (key == "default.use_json") {
-      auto v = lower(value);
+      auto v = ascii_lower(value);
       if (v != "true" && v != "false") return bad(key, value, "expected true or false");
       c.log_json = v == "true";
     } else if (key == "healthcheck.disable_by_file_path") {
@@ -219,7 +210,7 @@ bool apply(const Entries& entries, Config& c, LoadResult& result) {
         return bad(key, value, "expected 1024-1048576");
       c.max_public_key_size = static_cast<std::size_t>(n);
     } else if (key == "keypaird.strict_public_keys") {
-      auto v = lower(value);
+      auto v = ascii_lower(value);
       if (v != "true" && v != "false") return bad(key, value, "expected true or false");
       c.strict_public_keys = v == "true";
     } else if (key == "keypaird.key_generation_threads") {
@@ -260,7 +251,7 @@ bool apply(const Entries& entries, Config& c, LoadResult& result) {
       } else if (option == "region_name") {
         k.region_name = value;
       } else if (option == "interface") {
-        auto v = lower(value);
+        auto v = ascii_lower(value);
         if (v.size() > 3 && v.substr(v.size() - 3) == "url") v.resize(v.size() - 3);
         if (v != "public" && v != "internal" && v != "admin")
           return bad(key, value, "expected public, internal or admin");
@@ -282,9 +273,9 @@ bool apply(const Entries& entries, Config& c, LoadResult& result) {
         std::stringstream list(value);
         std::string role;
         while (std::getline(list, role, ','))
-          if (!trim(role).empty()) k.service_token_roles.push_back(trim(role));
+          if (!trim(role).empty()) k.service_token_roles.emplace_back(trim(role));
       } else if (option == "service_token_roles_required") {
-        auto v = lower(value);
+        auto v = ascii_lower(value);
         if (v != "true" && v != "false") return bad(key, value, "expected true or false");
         k.service_token_roles_required = v == "true";
       } else {

@@ -13,10 +13,10 @@
 #include <stdexcept>
 #include <utility>
 
+#include "common/utf8.h"
 #include "crypto/base64.h"
 #include "crypto/openssh_public_key.h"
 #include "crypto/openssl_handles.h"
-#include "crypto/unicode.h"
 #include "crypto/x509_certificate.h"
 
 namespace keypaird::crypto {

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <utility>
 
+#include "common/utf8.h"
 #include "crypto/base64.h"
 #include "crypto/unicode.h"
 

@@ -49,7 +49,7 @@ KeyPool::KeyPool(std::size_t capacity, int threads, std::function<void(std::size
 
 KeyPool::~KeyPool() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
   wanted_.notify_all();
@@ -60,7 +60,7 @@ std::optional<crypto::RsaKey> KeyPool::take() {
   std::optional<crypto::RsaKey> key;
   std::size_t left = 0;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (keys_.empty()) return std::nullopt;
     key.emplace(std::move(keys_.front()));
     keys_.pop_front();
@@ -72,7 +72,7 @@ std::optional<crypto::RsaKey> KeyPool::take() {
 }
 
 std::size_t KeyPool::size() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return keys_.size();
 }
 
@@ -80,12 +80,14 @@ void KeyPool::refill() {
   bool retry_later = false;
   for (;;) {
     {
-      std::unique_lock lock(mutex_);
+      MutexLock lock(mutex_);
       if (retry_later) {
-        wanted_.wait_for(lock, kRetryAfterFailure, [this] { return stopping_; });
+        const auto until = std::chrono::steady_clock::now() + kRetryAfterFailure;
+        while (!stopping_ && wanted_.wait_until(mutex_, until)) {
+        }
         retry_later = false;
       }
-      wanted_.wait(lock, [this] { return stopping_ || keys_.size() < capacity_; });
+      while (!stopping_ && keys_.size() >= capacity_) wanted_.wait(mutex_);
       if (stopping_) return;
     }
     // Pooled keys never take the secure heap's last slots: requests generating keys of their
@@ -101,7 +103,7 @@ void KeyPool::refill() {
     }
     std::size_t now = 0;
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       if (stopping_) return;
       if (keys_.size() >= capacity_) continue;  // another generator filled the last slot
       keys_.push_back(std::move(key));

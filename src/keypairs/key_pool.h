@@ -5,15 +5,14 @@
 // are named "keypaird-pool" and run at idle priority.
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
 
+#include "common/thread_annotations.h"
 #include "crypto/keys.h"
 
 namespace keypaird::keypairs {
@@ -31,25 +30,25 @@ class KeyPool {
   // `on_size_change` (optional) is told the pool's size whenever it changes, e.g. for metrics.
   KeyPool(std::size_t capacity, int threads,
           std::function<void(std::size_t)> on_size_change = nullptr);
-  ~KeyPool();  // stops the generators; keys still pooled are freed
+  ~KeyPool() EXCLUDES(mutex_);  // stops the generators; keys still pooled are freed
 
   KeyPool(const KeyPool&) = delete;
   KeyPool& operator=(const KeyPool&) = delete;
 
   // A pooled key, or nullopt when the pool is empty (the caller then generates one itself).
-  std::optional<crypto::RsaKey> take();
-  std::size_t size() const;
+  std::optional<crypto::RsaKey> take() EXCLUDES(mutex_);
+  std::size_t size() const EXCLUDES(mutex_);
   std::size_t capacity() const { return capacity_; }
 
  private:
-  void refill();
+  void refill() EXCLUDES(mutex_);
 
   const std::size_t capacity_;
   std::function<void(std::size_t)> on_size_change_;
-  mutable std::mutex mutex_;
-  std::condition_variable wanted_;
-  std::deque<crypto::RsaKey> keys_;  // guarded by mutex_
-  bool stopping_ = false;            // guarded by mutex_
+  mutable Mutex mutex_;
+  CondVar wanted_;  // with mutex_: a key was taken, or the pool is stopping
+  std::deque<crypto::RsaKey> keys_ GUARDED_BY(mutex_);
+  bool stopping_ GUARDED_BY(mutex_) = false;
   std::vector<std::thread> generators_;
 };
 

@@ -1,10 +1,13 @@
-// Nova import: the SQLite source (read-only, any schema that has Nova's key_pairs columns) and
-// the row checks.
+// Nova import: the SQLite source (read-only, any schema that has Nova's key_pairs columns, read
+// through the store's SqliteConnection) and the row checks.
 #include "manage/nova_import.h"
 
 #include <sqlite3.h>
 
 #include <cctype>
+#include <stdexcept>
+
+#include "store/sqlite_connection.h"
 
 namespace keypaird::manage {
 
@@ -12,28 +15,25 @@ namespace {
 
 class SqliteNovaSource final : public NovaKeypairSource {
  public:
-  ~SqliteNovaSource() override { sqlite3_close(db_); }
-
   bool open(const std::string& path, std::string& error) {
-    int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr);
-    if (rc != SQLITE_OK) {
-      error = "cannot open " + path + ": " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+    connection_ = store::SqliteConnection::open_read_only(path, error);
+    if (!connection_) {
+      error = "cannot open " + path + ": " + error;
       return false;
     }
     // Which columns are there: Nova's API database has no "deleted" column, old cell
     // databases do.
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db_, "PRAGMA table_info(key_pairs)", -1, &stmt, nullptr) != SQLITE_OK) {
-      error = std::string("cannot read ") + path + ": " + sqlite3_errmsg(db_);
+    bool has_table = false;
+    try {
+      store::SqliteBinding b(connection_->statement("PRAGMA table_info(key_pairs)"));
+      while (b.step() == SQLITE_ROW) {
+        has_table = true;
+        if (b.column_text(1) == "deleted") has_deleted_ = true;
+      }
+    } catch (const std::exception&) {
+      error = "cannot read " + path + ": " + connection_->error_message();
       return false;
     }
-    bool has_table = false;
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-      has_table = true;
-      auto name = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1));
-      if (name && std::string(name) == "deleted") has_deleted_ = true;
-    }
-    sqlite3_finalize(stmt);
     if (!has_table) {
       error = path + " has no key_pairs table (is it Nova's API database?)";
       return false;
@@ -42,53 +42,47 @@ class SqliteNovaSource final : public NovaKeypairSource {
   }
 
   bool count(std::int64_t& rows, std::string& error) override {
-    sqlite3_stmt* stmt = nullptr;
-    bool ok = sqlite3_prepare_v2(db_, "SELECT count(*) FROM key_pairs", -1, &stmt, nullptr) ==
-                  SQLITE_OK &&
-              sqlite3_step(stmt) == SQLITE_ROW;
-    if (ok) rows = sqlite3_column_int64(stmt, 0);
-    if (!ok) error = std::string("cannot count key_pairs: ") + sqlite3_errmsg(db_);
-    sqlite3_finalize(stmt);
+    bool ok = false;
+    try {
+      store::SqliteBinding b(connection_->statement("SELECT count(*) FROM key_pairs"));
+      ok = b.step() == SQLITE_ROW;
+      if (ok) rows = b.column_int(0);
+    } catch (const std::exception&) {
+    }
+    if (!ok) error = "cannot count key_pairs: " + connection_->error_message();
     return ok;
   }
 
   bool read(std::int64_t after_id, std::size_t max, std::vector<NovaKeypairRow>& out,
             std::string& error) override {
-    std::string sql = "SELECT id, user_id, name, fingerprint, public_key, type, created_at";
+    std::string sql = std::string("SELECT ") + store::kKeypairColumns;
     sql += has_deleted_ ? ", deleted" : ", 0";
     sql += " FROM key_pairs WHERE id > ?1 ORDER BY id LIMIT ?2";
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-      error = std::string("cannot read key_pairs: ") + sqlite3_errmsg(db_);
-      return false;
+    int rc = SQLITE_ERROR;
+    try {
+      store::SqliteBinding b(connection_->statement(sql));
+      b.integer(1, after_id).integer(2, static_cast<std::int64_t>(max));
+      while ((rc = b.step()) == SQLITE_ROW) {
+        NovaKeypairRow row;
+        row.id = b.column_int(store::kIdColumn);
+        row.user_id = b.column_optional_text(store::kUserIdColumn);
+        row.name = b.column_optional_text(store::kNameColumn);
+        row.fingerprint = b.column_optional_text(store::kFingerprintColumn);
+        row.public_key = b.column_optional_text(store::kPublicKeyColumn);
+        row.type = b.column_optional_text(store::kTypeColumn);
+        row.created_at = b.column_optional_text(store::kCreatedAtColumn);
+        row.deleted = b.column_int(store::kKeypairColumnCount) != 0;
+        out.push_back(std::move(row));
+      }
+    } catch (const std::exception&) {
+      rc = SQLITE_ERROR;
     }
-    sqlite3_bind_int64(stmt, 1, after_id);
-    sqlite3_bind_int64(stmt, 2, static_cast<sqlite3_int64>(max));
-    auto text = [stmt](int column) -> std::optional<std::string> {
-      if (sqlite3_column_type(stmt, column) == SQLITE_NULL) return std::nullopt;
-      auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
-      return std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, column)));
-    };
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-      NovaKeypairRow row;
-      row.id = sqlite3_column_int64(stmt, 0);
-      row.user_id = text(1);
-      row.name = text(2);
-      row.fingerprint = text(3);
-      row.public_key = text(4);
-      row.type = text(5);
-      row.created_at = text(6);
-      row.deleted = sqlite3_column_int64(stmt, 7) != 0;
-      out.push_back(std::move(row));
-    }
-    if (rc != SQLITE_DONE) error = std::string("cannot read key_pairs: ") + sqlite3_errmsg(db_);
-    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE) error = "cannot read key_pairs: " + connection_->error_message();
     return rc == SQLITE_DONE;
   }
 
  private:
-  sqlite3* db_ = nullptr;
+  std::unique_ptr<store::SqliteConnection> connection_;
   bool has_deleted_ = false;
 };
 

@@ -8,46 +8,22 @@
 #include <spdlog/formatter.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
+// base_sink<keypaird::Mutex> is instantiated here; the compiled spdlog holds only std::mutex.
+#include <spdlog/sinks/base_sink-inl.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-#include <mutex>
+
+#include "common/json_string.h"
+#include "common/thread_annotations.h"
+#include "common/utf8.h"
 
 namespace keypaird::observability {
 
 namespace {
-
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-  auto c = static_cast<unsigned char>(s[i]);
-  std::size_t n;
-  char32_t cp;
-  if (c < 0x80) return 1;
-  if ((c & 0xE0) == 0xC0) {
-    n = 2;
-    cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    n = 3;
-    cp = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    n = 4;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    auto cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (cc & 0x3F);
-  }
-  if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-      cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-    return 0;
-  return n;
-}
 
 // For text lines: printable ASCII and valid UTF-8 stay, anything else (newlines above all,
 // which could forge log lines) becomes \xHH.
@@ -161,14 +137,16 @@ class LineFormatter final : public spdlog::formatter {
 
 }  // namespace
 
-// Writes each line with one write(2) to stderr or to a file opened O_APPEND.
-class LineSink final : public spdlog::sinks::base_sink<std::mutex> {
+// Writes each line with one write(2) to stderr or to a file opened O_APPEND. spdlog's base_sink
+// holds its mutex_ (an annotated keypaird::Mutex here) around every call of sink_it_ and
+// flush_.
+class LineSink final : public spdlog::sinks::base_sink<Mutex> {
  public:
   ~LineSink() override {
     if (fd_ > 2) ::close(fd_);
   }
 
-  bool open(const std::string& path, std::string& error) {
+  bool open(const std::string& path, std::string& error) EXCLUDES(mutex_) {
     int fd = STDERR_FILENO;
     if (!path.empty()) {
       fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
@@ -177,14 +155,14 @@ class LineSink final : public spdlog::sinks::base_sink<std::mutex> {
         return false;
       }
     }
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (fd_ > 2) ::close(fd_);
     fd_ = fd;
     return true;
   }
 
  protected:
-  void sink_it_(const spdlog::details::log_msg& msg) override {
+  void sink_it_(const spdlog::details::log_msg& msg) override REQUIRES(mutex_) {
     spdlog::memory_buf_t formatted;
     formatter_->format(msg, formatted);
     const char* data = formatted.data();
@@ -197,38 +175,11 @@ class LineSink final : public spdlog::sinks::base_sink<std::mutex> {
       left -= static_cast<std::size_t>(n);
     }
   }
-  void flush_() override {}
+  void flush_() override REQUIRES(mutex_) {}
 
  private:
-  int fd_ = STDERR_FILENO;  // guarded by mutex_
+  int fd_ GUARDED_BY(mutex_) = STDERR_FILENO;
 };
-
-void append_json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (std::size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-      ++i;
-    } else if (c < 0x20 || c == 0x7F) {
-      char buffer[8];
-      std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
-      out += buffer;
-      ++i;
-    } else if (c < 0x80) {
-      out += static_cast<char>(c);
-      ++i;
-    } else if (std::size_t n = utf8_sequence_length(s, i); n > 0) {
-      out.append(s.substr(i, n));
-      i += n;
-    } else {
-      out += "\\ufffd";
-      ++i;
-    }
-  }
-  out += '"';
-}
 
 std::string format_access(const RequestLog& request, bool json) {
   char seconds[32];

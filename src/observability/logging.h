@@ -56,7 +56,4 @@ class LogOutput {
 // common ones, e.g. `"request_id":"req-...","user_id":"alice",...`.
 std::string format_access(const RequestLog& request, bool json);
 
-// Appends `s` as a JSON string literal; bytes that are not valid UTF-8 become U+FFFD.
-void append_json_string(std::string& out, std::string_view s);
-
 }  // namespace keypaird::observability

@@ -3,7 +3,6 @@
 
 #include <prometheus/text_serializer.h>
 
-#include <mutex>
 #include <sstream>
 
 #include "observability/process_metrics.h"
@@ -120,7 +119,7 @@ prometheus::Counter& Metrics::request_counter(const RequestLog& request) {
                       (static_cast<std::uint64_t>(request.microversion_major & 0xFF) << 20) |
                       (static_cast<std::uint64_t>(request.microversion_minor & 0xFFFF) << 28);
   {
-    std::shared_lock lock(cache_mutex_);
+    ReaderMutexLock lock(cache_mutex_);
     auto it = request_counters_.find(key);
     if (it != request_counters_.end()) return *it->second;
   }
@@ -130,7 +129,7 @@ prometheus::Counter& Metrics::request_counter(const RequestLog& request) {
                      {"method", method_label(method)},
                      {"status", std::to_string(status)},
                      {"microversion", version.empty() ? "none" : version}});
-  std::unique_lock lock(cache_mutex_);
+  WriterMutexLock lock(cache_mutex_);
   request_counters_.emplace(key, &counter);
   return counter;
 }
@@ -142,7 +141,7 @@ void Metrics::request_finished(const RequestLog& request) {
   std::uint64_t key = static_cast<std::uint64_t>(request.route) | (method << 4);
   prometheus::Histogram* histogram = nullptr;
   {
-    std::shared_lock lock(cache_mutex_);
+    ReaderMutexLock lock(cache_mutex_);
     auto it = request_latency_.find(key);
     if (it != request_latency_.end()) histogram = it->second;
   }
@@ -150,7 +149,7 @@ void Metrics::request_finished(const RequestLog& request) {
     histogram = &request_seconds_.Add(
         {{"route", route_name(request.route)}, {"method", method_label(method)}},
         request_buckets());
-    std::unique_lock lock(cache_mutex_);
+    WriterMutexLock lock(cache_mutex_);
     request_latency_.emplace(key, histogram);
   }
   histogram->Observe(std::chrono::duration<double>(request.duration).count());

@@ -13,10 +13,11 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+
+#include "common/thread_annotations.h"
 
 namespace keypaird::observability {
 
@@ -68,7 +69,7 @@ class Metrics {
   static constexpr const char* kContentType = "text/plain; version=0.0.4; charset=utf-8";
 
  private:
-  prometheus::Counter& request_counter(const RequestLog& request);
+  prometheus::Counter& request_counter(const RequestLog& request) EXCLUDES(cache_mutex_);
 
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& requests_;
@@ -83,9 +84,11 @@ class Metrics {
 
   // Label lookups in prometheus-cpp build a map and take a lock; the request path looks its
   // series up here instead, keyed by the packed label values.
-  mutable std::shared_mutex cache_mutex_;
-  std::unordered_map<std::uint64_t, prometheus::Counter*> request_counters_;   // guarded
-  std::unordered_map<std::uint64_t, prometheus::Histogram*> request_latency_;  // guarded
+  mutable SharedMutex cache_mutex_;
+  std::unordered_map<std::uint64_t, prometheus::Counter*> request_counters_
+      GUARDED_BY(cache_mutex_);
+  std::unordered_map<std::uint64_t, prometheus::Histogram*> request_latency_
+      GUARDED_BY(cache_mutex_);
 };
 
 }  // namespace keypaird::observability

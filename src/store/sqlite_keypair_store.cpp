@@ -12,129 +12,25 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "store/sqlite_connection.h"
+
 namespace keypaird::store {
 
 namespace {
 
 std::atomic<std::uint64_t> next_instance_id{1};
 
-class Statement {
- public:
-  Statement() = default;
-  Statement(sqlite3* db, const char* sql) {
-    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK)
-      throw std::runtime_error(std::string("sqlite prepare failed: ") + sqlite3_errmsg(db));
-  }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(Statement&& o) noexcept : stmt_(o.stmt_) { o.stmt_ = nullptr; }
-  Statement& operator=(Statement&& o) noexcept {
-    std::swap(stmt_, o.stmt_);
-    return *this;
-  }
-  sqlite3_stmt* get() { return stmt_; }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-};
-
-// Resets the statement when the scope ends, so it can be reused.
-class Binding {
- public:
-  explicit Binding(Statement& s) : stmt_(s.get()) {}
-  ~Binding() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  Binding& text(int index, const std::string& value) {
-    sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
-    return *this;
-  }
-  Binding& integer(int index, std::int64_t value) {
-    sqlite3_bind_int64(stmt_, index, value);
-    return *this;
-  }
-  Binding& null(int index) {
-    sqlite3_bind_null(stmt_, index);
-    return *this;
-  }
-  int step() { return sqlite3_step(stmt_); }
-  std::string column_text(int i) {
-    auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
-    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))) : "";
-  }
-  std::int64_t column_int(int i) { return sqlite3_column_int64(stmt_, i); }
-
- private:
-  sqlite3_stmt* stmt_;
-};
-
-constexpr const char* kColumns = "id, user_id, name, fingerprint, public_key, type, created_at";
-
-void read_row(Binding& b, StoredKeypair& k) {
-  k.id = b.column_int(0);
-  k.user_id = b.column_text(1);
-  k.name = b.column_text(2);
-  k.fingerprint = b.column_text(3);
-  k.public_key = b.column_text(4);
-  k.type = b.column_text(5);
-  k.created_at = b.column_text(6);
-}
-
-}  // namespace
-
-// One connection with the statements it reuses. Used by one thread at a time.
-class SqliteConnection {
- public:
-  explicit SqliteConnection(const std::string& path) {
-    int rc =
-        sqlite3_open_v2(path.c_str(), &db_,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-    if (rc != SQLITE_OK) {
-      std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
-      sqlite3_close(db_);
-      throw std::runtime_error("cannot open database " + path + ": " + message);
-    }
-    sqlite3_busy_timeout(db_, 10000);
-    exec("PRAGMA journal_mode=WAL");
-    exec("PRAGMA synchronous=FULL");
-    exec("PRAGMA foreign_keys=ON");
-  }
-  ~SqliteConnection() {
-    statements_.clear();
-    sqlite3_close(db_);
-  }
-
-  void exec(const char* sql) {
-    char* error = nullptr;
-    if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
-      std::string message = error ? error : "unknown error";
-      sqlite3_free(error);
-      throw std::runtime_error(std::string("sqlite: ") + message + " (in: " + sql + ")");
-    }
-  }
-
-  Statement& statement(const std::string& sql) {
-    auto it = statements_.find(sql);
-    if (it == statements_.end()) it = statements_.emplace(sql, Statement(db_, sql.c_str())).first;
-    return it->second;
-  }
-
-  sqlite3* handle() { return db_; }
-
- private:
-  sqlite3* db_ = nullptr;
-  std::unordered_map<std::string, Statement> statements_;
-};
-
-namespace {
+// Short names for this file's many uses of the shared wrapper.
+using Statement = SqliteStatement;
+using Binding = SqliteBinding;
 
 const std::string kGetSql =
-    std::string("SELECT ") + kColumns + " FROM key_pairs WHERE user_id = ?1 AND name = ?2";
-const std::string kListSql = std::string("SELECT ") + kColumns +
+    std::string("SELECT ") + kKeypairColumns + " FROM key_pairs WHERE user_id = ?1 AND name = ?2";
+const std::string kListSql = std::string("SELECT ") + kKeypairColumns +
                              " FROM key_pairs WHERE user_id = ?1 AND name > ?2 ORDER BY name"
                              " LIMIT ?3";
-const std::string kListAllSql =
-    std::string("SELECT ") + kColumns + " FROM key_pairs WHERE user_id = ?1 ORDER BY name LIMIT ?2";
+const std::string kListAllSql = std::string("SELECT ") + kKeypairColumns +
+                                " FROM key_pairs WHERE user_id = ?1 ORDER BY name LIMIT ?2";
 const std::string kCountSql = "SELECT count(*) FROM key_pairs WHERE user_id = ?1";
 const std::string kExistsSql = "SELECT 1 FROM key_pairs WHERE user_id = ?1 AND name = ?2";
 const std::string kInsertSql =
@@ -142,7 +38,7 @@ const std::string kInsertSql =
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 const std::string kDeleteSql = "DELETE FROM key_pairs WHERE user_id = ?1 AND name = ?2";
 const std::string kScanSql =
-    std::string("SELECT ") + kColumns + " FROM key_pairs WHERE id > ?1 ORDER BY id LIMIT ?2";
+    std::string("SELECT ") + kKeypairColumns + " FROM key_pairs WHERE id > ?1 ORDER BY id LIMIT ?2";
 const std::string kCountAllSql = "SELECT count(*) FROM key_pairs";
 const std::string kIdExistsSql = "SELECT 1 FROM key_pairs WHERE id = ?1";
 const std::string kRestoreSql =
@@ -237,7 +133,7 @@ Result<StoredKeypair> SqliteKeypairStore::get(const std::string& user_id, const 
     int rc = b.step();
     if (rc == SQLITE_ROW) {
       StoredKeypair row;
-      read_row(b, row);
+      read_keypair_row(b, row);
       return row;
     }
     return rc == SQLITE_DONE ? not_found() : unavailable();
@@ -260,7 +156,7 @@ Result<std::vector<StoredKeypair>> SqliteKeypairStore::list(
       b.integer(2, max_rows);
     }
     int rc;
-    while ((rc = b.step()) == SQLITE_ROW) read_row(b, out.emplace_back());
+    while ((rc = b.step()) == SQLITE_ROW) read_keypair_row(b, out.emplace_back());
     if (rc != SQLITE_DONE) return unavailable();
     return out;
   } catch (const std::exception&) {
@@ -379,7 +275,7 @@ Result<std::vector<StoredKeypair>> SqliteKeypairStore::scan(std::int64_t after_i
     Binding b(reader().statement(kScanSql));
     b.integer(1, after_id).integer(2, limit);
     int rc;
-    while ((rc = b.step()) == SQLITE_ROW) read_row(b, out.emplace_back());
+    while ((rc = b.step()) == SQLITE_ROW) read_keypair_row(b, out.emplace_back());
     if (rc != SQLITE_DONE) return unavailable();
     return out;
   } catch (const std::exception&) {

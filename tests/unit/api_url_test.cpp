@@ -19,16 +19,6 @@ TEST(PercentDecode, PlusIsASpaceOnlyInQueries) {
   EXPECT_EQ(percent_decode("a+b%2B", true), "a b+");
 }
 
-TEST(ValidUtf8, RefusesOverlongsSurrogatesAndTruncation) {
-  EXPECT_TRUE(valid_utf8("plain"));
-  EXPECT_TRUE(valid_utf8("\xc3\xa9\xe2\x9c\x93\xf0\x9f\x94\x91"));
-  EXPECT_FALSE(valid_utf8("\xc0\xaf"));          // overlong '/'
-  EXPECT_FALSE(valid_utf8("\xed\xa0\x80"));      // surrogate
-  EXPECT_FALSE(valid_utf8("\xf4\x90\x80\x80"));  // above U+10FFFF
-  EXPECT_FALSE(valid_utf8("\xe2\x9c"));          // truncated
-  EXPECT_FALSE(valid_utf8("\xff"));
-}
-
 TEST(DecodeTarget, SplitsAtTheFirstQuestionMarkAndDecodesOnlyThePath) {
   auto t = decode_target("/v2.1/os-keypairs/a%3Fb?marker=x%3Fy&limit=1?");
   EXPECT_EQ(t.path, "/v2.1/os-keypairs/a?b");

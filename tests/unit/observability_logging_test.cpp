@@ -50,13 +50,7 @@ TEST(AccessLogTest, JsonMembers) {
   RequestLog r = sample();
   r.user_id = "a\"b\\c\n\xc3\xa9\xff";
   EXPECT_EQ(format_access(r, true),
-            "\"request_id\":\"req-1\",\"user_id\":\"a\\\"b\\\\c\\u000a\xc3\xa9\\ufffd\","
+            "\"request_id\":\"req-1\",\"user_id\":\"a\\\"b\\\\c\\n\xc3\xa9\\ufffd\","
             "\"method\":\"GET\",\"path\":\"/v2.1/os-keypairs/k\",\"route\":\"keypair\","
             "\"status\":200,\"microversion\":\"2.10\",\"duration\":0.0015000");
-}
-
-TEST(AccessLogTest, JsonStringKeepsValidUtf8) {
-  std::string out;
-  append_json_string(out, "\xe2\x82\xac \xf0\x9f\x94\x91 \xed\xa0\x80");
-  EXPECT_EQ(out, "\"\xe2\x82\xac \xf0\x9f\x94\x91 \\ufffd\\ufffd\\ufffd\"");
 }

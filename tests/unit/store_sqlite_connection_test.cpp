@@ -1,0 +1,149 @@
+// SqliteConnection and friends: the store's pragmas, statements reused after a binding resets
+// them, NULL columns, the key_pairs row mapping, and read-only opens that change nothing.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "store/sqlite_connection.h"
+
+using namespace keypaird::store;
+
+namespace {
+
+class SqliteConnectionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("keypaird-connection-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "db.sqlite").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // A key_pairs table shaped like the store's, with one full row and one of NULLs.
+  void create_rows() {
+    SqliteConnection c(path_);
+    c.exec(
+        "CREATE TABLE key_pairs (id INTEGER PRIMARY KEY, user_id TEXT, name TEXT,"
+        " fingerprint TEXT, public_key TEXT, type TEXT, created_at TEXT)");
+    c.exec(
+        "INSERT INTO key_pairs VALUES (7, 'u', 'k', 'fp', 'ssh-ed25519 AAAA', 'ssh',"
+        " '2001-02-03T04:05:06.000007')");
+    c.exec("INSERT INTO key_pairs (id) VALUES (8)");
+  }
+
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
+}  // namespace
+
+TEST_F(SqliteConnectionTest, StoreConnectionsUseWalAndForeignKeys) {
+  SqliteConnection c(path_);
+  SqliteBinding journal(c.statement("PRAGMA journal_mode"));
+  ASSERT_EQ(journal.step(), SQLITE_ROW);
+  EXPECT_EQ(journal.column_text(0), "wal");
+  SqliteBinding keys(c.statement("PRAGMA foreign_keys"));
+  ASSERT_EQ(keys.step(), SQLITE_ROW);
+  EXPECT_EQ(keys.column_int(0), 1);
+}
+
+TEST_F(SqliteConnectionTest, FailuresThrowWithTheReason) {
+  EXPECT_THROW(SqliteConnection((dir_ / "missing" / "db.sqlite").string()), std::runtime_error);
+  SqliteConnection c(path_);
+  try {
+    c.exec("CREATE TABLE");
+    FAIL() << "exec accepted malformed SQL";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("(in: CREATE TABLE)"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(c.statement("SELECT * FROM no_such_table"), std::runtime_error);
+  EXPECT_NE(c.error_message().find("no_such_table"), std::string::npos);
+}
+
+TEST_F(SqliteConnectionTest, StatementsAreCachedAndResetByTheirBinding) {
+  create_rows();
+  SqliteConnection c(path_);
+  const std::string sql = "SELECT name FROM key_pairs WHERE id = ?1";
+  SqliteStatement& first = c.statement(sql);
+  EXPECT_EQ(&c.statement(sql), &first);
+  {
+    SqliteBinding b(first);
+    b.integer(1, 7);
+    ASSERT_EQ(b.step(), SQLITE_ROW);
+    EXPECT_EQ(b.column_text(0), "k");
+  }
+  // Reset and unbound: ?1 is NULL now, so nothing matches.
+  SqliteBinding again(c.statement(sql));
+  EXPECT_EQ(again.step(), SQLITE_DONE);
+}
+
+TEST_F(SqliteConnectionTest, ReadsKeypairRowsAndNulls) {
+  create_rows();
+  SqliteConnection c(path_);
+  SqliteBinding b(
+      c.statement(std::string("SELECT ") + kKeypairColumns + " FROM key_pairs ORDER BY id"));
+  ASSERT_EQ(b.step(), SQLITE_ROW);
+  StoredKeypair k;
+  read_keypair_row(b, k);
+  EXPECT_EQ(k.id, 7);
+  EXPECT_EQ(k.user_id, "u");
+  EXPECT_EQ(k.name, "k");
+  EXPECT_EQ(k.fingerprint, "fp");
+  EXPECT_EQ(k.public_key, "ssh-ed25519 AAAA");
+  EXPECT_EQ(k.type, "ssh");
+  EXPECT_EQ(k.created_at, "2001-02-03T04:05:06.000007");
+  EXPECT_EQ(b.column_optional_text(kNameColumn), "k");
+
+  ASSERT_EQ(b.step(), SQLITE_ROW);
+  read_keypair_row(b, k);
+  EXPECT_EQ(k.id, 8);
+  EXPECT_EQ(k.name, "");  // NULL reads as empty text
+  EXPECT_EQ(b.column_optional_text(kNameColumn), std::nullopt);
+  EXPECT_EQ(b.column_optional_text(kCreatedAtColumn), std::nullopt);
+  EXPECT_EQ(b.step(), SQLITE_DONE);
+}
+
+TEST_F(SqliteConnectionTest, BindsTextIntegersAndNull) {
+  SqliteConnection c(path_);
+  c.exec("CREATE TABLE t (a TEXT, b INTEGER)");
+  const std::string text = std::string("x\0y", 3);
+  {
+    SqliteBinding insert(c.statement("INSERT INTO t VALUES (?1, ?2)"));
+    insert.text(1, text).integer(2, -5);
+    ASSERT_EQ(insert.step(), SQLITE_DONE);
+  }
+  {
+    SqliteBinding insert(c.statement("INSERT INTO t VALUES (?1, ?2)"));
+    insert.null(1).integer(2, 6);
+    ASSERT_EQ(insert.step(), SQLITE_DONE);
+  }
+  SqliteBinding b(c.statement("SELECT a, b FROM t ORDER BY b"));
+  ASSERT_EQ(b.step(), SQLITE_ROW);
+  EXPECT_EQ(b.column_text(0), text);  // embedded NUL kept
+  EXPECT_EQ(b.column_int(1), -5);
+  ASSERT_EQ(b.step(), SQLITE_ROW);
+  EXPECT_EQ(b.column_optional_text(0), std::nullopt);
+  EXPECT_EQ(b.column_int(1), 6);
+}
+
+TEST_F(SqliteConnectionTest, ReadOnlyOpensReadAndChangeNothing) {
+  std::string error;
+  EXPECT_EQ(SqliteConnection::open_read_only(path_, error), nullptr);  // not created
+  EXPECT_FALSE(error.empty());
+  EXPECT_FALSE(std::filesystem::exists(path_));
+
+  create_rows();
+  error.clear();
+  auto c = SqliteConnection::open_read_only(path_, error);
+  ASSERT_NE(c, nullptr) << error;
+  SqliteBinding count(c->statement("SELECT count(*) FROM key_pairs"));
+  ASSERT_EQ(count.step(), SQLITE_ROW);
+  EXPECT_EQ(count.column_int(0), 2);
+  EXPECT_THROW(c->exec("DELETE FROM key_pairs"), std::runtime_error);
+}
