@@ -14,7 +14,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 
-from keypaird_process import Keypaird, free_port  # noqa: E402
+from keypaird_process import Keypaird  # noqa: E402
 from keystone_server import Keystone  # noqa: E402
 
 ED25519 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMGL2dWM4jPiGbM/vvOSs+oulmMuLqi8z88QC5UlHXni"
@@ -42,11 +42,11 @@ def main():
     parser.add_argument("--workers", type=int, default=2, help="keypaird network threads")
     args = parser.parse_args()
 
-    port = free_port()
-    keystone = Keystone(port, token_lifetime=7200).start()
+    keystone = Keystone(token_lifetime=7200).start()
     common = f"[DEFAULT]\nosapi_compute_workers = {args.workers}\nlog_level = warning\n"
     noauth = Keypaird(args.binary, common).start()
-    authed = Keypaird(args.binary, common + keystone.keypaird_config(), port=port).start()
+    authed = Keypaird(args.binary, common + keystone.keypaird_config()).start()
+    keystone.register_compute(authed.port)
     try:
         token = keystone.user_token("alice")
         body = {"keypair": {"name": "bench", "public_key": ED25519}}

@@ -27,12 +27,15 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "bench")
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+from keypaird_process import listening_ports  # noqa: E402
 ED25519 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMGL2dWM4jPiGbM/vvOSs+oulmMuLqi8z88QC5UlHXni"
 FINGERPRINT = "06:43:93:38:70:b9:22:d6:34:17:a1:c3:97:d0:36:b6"
 HEADERS = ["-H", "X-Auth-Token: bench:bench", "-H", "OpenStack-API-Version: compute 2.10"]
 
 
 def free_port():
+    """For nginx, which refuses port 0 (keypaird binds 0 and is asked which port it got)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -44,11 +47,13 @@ def log(*args):
 
 class Keypaird:
     def __init__(self, binary, workdir, extra=""):
-        self.binary, self.dir, self.port = binary, workdir, free_port()
+        self.binary, self.dir, self.port = binary, workdir, None
         self.db = os.path.join(workdir, "keypaird.sqlite")
         self.conf = os.path.join(workdir, "keypaird.conf")
         with open(self.conf, "w") as f:
-            f.write(f"[DEFAULT]\nosapi_compute_listen_port = {self.port}\nstate_path = {workdir}\n"
+            # Port 0: the kernel picks; log_level = warning (no access lines) hides the start-up
+            # line naming the port, so start() reads it from /proc.
+            f.write(f"[DEFAULT]\nosapi_compute_listen_port = 0\nstate_path = {workdir}\n"
                     f"log_level = warning\n[quota]\nkey_pairs = -1\n"
                     f"[database]\nconnection = sqlite:///{self.db}\n{extra}")
         self.proc = None
@@ -57,9 +62,16 @@ class Keypaird:
         began = time.perf_counter()
         self.proc = subprocess.Popen([self.binary, "--config-file", self.conf],
                                      stderr=subprocess.DEVNULL)
+        self.port = None
         while True:
             if self.proc.poll() is not None:
                 raise RuntimeError("keypaird exited at start")
+            if self.port is None:
+                ports = listening_ports(self.proc.pid)
+                if not ports:
+                    time.sleep(0.001)
+                    continue
+                self.port = ports[0]
             try:
                 c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
                 c.request("GET", "/")

@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
-# Installs everything keypaird needs to build, run and test, from Debian 12's packages.
+# Installs what keypaird needs from Debian 12's packages.
+#   scripts/install-deps.sh --run    only what building and running keypaird need (scripts/run.sh)
+#   scripts/install-deps.sh --bench  that, and what bench/run.py needs (wrk, nginx)
+#   scripts/install-deps.sh          everything: also the unit-test, fuzzing and hardening tools,
+#                                    and the servers and clients the tests start (scripts/test.sh,
+#                                    .ci/run)
 set -euo pipefail
-packages=(
-  build-essential cmake ninja-build ccache pkg-config git
+# Building and running: the compiler and build tools, and the libraries keypaird links against
+# (each -dev package pulls in its runtime library).
+run_packages=(
+  build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
-  libssl-dev libsqlite3-dev sqlite3 libpq-dev libspdlog-dev libfmt-dev prometheus-cpp-dev
+  libssl-dev libsqlite3-dev libpq-dev libspdlog-dev libfmt-dev prometheus-cpp-dev
+)
+bench_packages=(wrk nginx-light)
+test_packages=(
+  git
   libgtest-dev libgmock-dev
-  clang llvm libclang-rt-14-dev
-  python3 openssl
+  clang llvm libclang-rt-14-dev  # the clang build (-Wthread-safety) and the fuzzers
+  python3 openssl sqlite3
   postgresql nginx-light  # servers the PostgreSQL tests start for themselves
   # Keystone tests: a real Keystone under uwsgi, and the real clients.
   keystone uwsgi uwsgi-plugin-python3 python3-openstackclient python3-openstacksdk
@@ -15,11 +26,14 @@ packages=(
   # Hardening tests: the unit's syscall filter (libseccomp), systemd-analyze, gcore, and the
   # reference policy engine.
   python3-seccomp systemd gdb python3-oslo.policy
-  # Benchmarks
-  wrk
+  wrk  # the benchmarks
 )
-# --bench adds what bench/run.py needs.
-if [ "${1:-}" = "--bench" ]; then packages+=(wrk nginx-light); fi
+case "${1:-}" in
+  --run) packages=("${run_packages[@]}") ;;
+  --bench) packages=("${run_packages[@]}" "${bench_packages[@]}") ;;
+  "") packages=("${run_packages[@]}" "${test_packages[@]}") ;;
+  *) echo "usage: $0 [--run | --bench]" >&2; exit 2 ;;
+esac
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -28,9 +42,9 @@ if ((${#missing[@]})); then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
-  # Debian's keystone package would start a system-wide Keystone (init script or systemd) on
-  # port 5000; the tests run their own. Deny service starts while installing, unless the
-  # machine already has a policy (as many CI images do).
+  # Debian's keystone, postgresql and nginx packages would start system-wide servers (init
+  # script or systemd); the tests run their own. Deny service starts while installing, unless
+  # the machine already has a policy (as many CI images do).
   temporary_policy=""
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null

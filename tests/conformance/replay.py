@@ -369,10 +369,8 @@ def exchange(port: int, raw_request: bytes, method: str, timeout: float) -> Actu
 
 # --------------------------------------------------------------------------- the server
 
-def pick_free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
+# keypaird's start-up line on stderr names the port it bound (it starts on port 0).
+LISTENING = re.compile(r"listening on http://\S+:(\d+) ")
 
 
 def make_die_with_parent() -> Optional[Callable[[], None]]:
@@ -393,16 +391,16 @@ DIE_WITH_PARENT = make_die_with_parent()
 
 
 class Server:
-    """keypaird started on a private config, port and database in a temporary directory."""
+    """keypaird started on a private config and database in a temporary directory, on port 0
+    (the kernel picks a free port, keypaird logs it: no race with tests running in parallel);
+    a restart reuses the port of the first start."""
 
     def __init__(self, binary: str, tmp: Path, database_url: Optional[str] = None):
         self.binary = binary
         self.tmp = tmp
-        self.port = pick_free_port()
+        self.port: Optional[int] = None
         self.config = tmp / "keypaird.conf"
-        self.config.write_text(CONFIG_TEMPLATE.format(
-            host=HOST, port=self.port, tmp=tmp,
-            database_url=database_url or f"sqlite:///{tmp}/keypaird.sqlite"))
+        self.database_url = database_url or f"sqlite:///{tmp}/keypaird.sqlite"
         self.stderr_path = tmp / "keypaird.stderr"
         self.process: Optional[subprocess.Popen] = None
 
@@ -411,6 +409,9 @@ class Server:
         return f"http://{HOST}:{self.port}"
 
     def start(self) -> None:
+        self.config.write_text(CONFIG_TEMPLATE.format(
+            host=HOST, port=self.port or 0, tmp=self.tmp, database_url=self.database_url))
+        self.stderr_offset = self.stderr_path.stat().st_size if self.stderr_path.exists() else 0
         with open(self.tmp / "keypaird.stdout", "ab") as out, open(self.stderr_path, "ab") as err:
             try:
                 self.process = subprocess.Popen(
@@ -421,14 +422,27 @@ class Server:
                 raise HarnessError(f"cannot start {self.binary}: {error}") from None
         self.wait_until_answering()
 
+    def bound_port(self) -> Optional[int]:
+        """The port named by this start's "listening on" line, once keypaird has written it."""
+        with open(self.stderr_path, "rb") as f:
+            f.seek(self.stderr_offset)
+            found = LISTENING.search(f.read().decode("utf-8", "replace"))
+        return int(found.group(1)) if found else None
+
     def wait_until_answering(self) -> None:
         deadline = time.monotonic() + STARTUP_TIMEOUT
-        probe = f"GET / HTTP/1.1\r\nHost: {HOST}:{self.port}\r\n\r\n".encode()
         last_error = "no attempt"
         while time.monotonic() < deadline:
             if not self.alive():
                 raise HarnessError(f"keypaird exited during startup with code "
                                    f"{self.process.returncode}\n{self.stderr_tail()}")
+            if self.port is None:
+                self.port = self.bound_port()
+                if self.port is None:
+                    last_error = "no \"listening on\" line yet"
+                    time.sleep(0.02)
+                    continue
+            probe = f"GET / HTTP/1.1\r\nHost: {HOST}:{self.port}\r\n\r\n".encode()
             try:
                 exchange(self.port, probe, "GET", timeout=1.0)
                 return

@@ -3,11 +3,13 @@ integration tests: a private sqlite database and key repositories in a temp dire
 uwsgi process with one thread (see ../shared/reference/keystone-token-validation.md), and the
 accounts the tests need: admin, a service user `nova` (role `service`, project `service`),
 normal users `alice` and `bob` (role `member`, project `demo`), and a `compute` service whose
-endpoints point at keypaird. Tokens are short-lived (TOKEN_LIFETIME seconds) so that expiry and
+endpoints point at keypaird (register_compute(port) once keypaird has its port). uwsgi binds
+port 0 and says which port it got; a restart (serve() again) reuses that port. Tokens are short-lived (TOKEN_LIFETIME seconds) so that expiry and
 keypaird's service-token renewal can be tested in reasonable time."""
 
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -17,12 +19,13 @@ import time
 import urllib.error
 import urllib.request
 
-from keypaird_process import free_port
+from keypaird_process import LogWatch
 
 TOKEN_LIFETIME = 15
 ADMIN_PASSWORD = "admin-secret"
 SERVICE_PASSWORD = "nova-secret"
 USER_PASSWORDS = {"alice": "alice-secret", "bob": "bob-secret"}
+UWSGI_BOUND = re.compile(r"bound to TCP address 127\.0\.0\.1:(\d+)")
 
 
 def keystone_available():
@@ -31,11 +34,11 @@ def keystone_available():
 
 
 class Keystone:
-    def __init__(self, compute_port, token_lifetime=TOKEN_LIFETIME):
+    def __init__(self, compute_port=None, token_lifetime=TOKEN_LIFETIME):
         self.compute_port = compute_port
         self.token_lifetime = token_lifetime
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/v3"
+        self.port = None  # bound by uwsgi on port 0 at the first serve()
+        self.url = None
         self.dir = tempfile.mkdtemp(prefix="keystone-it-")
         self.conf = os.path.join(self.dir, "keystone.conf")
         self.log_path = os.path.join(self.dir, "uwsgi.log")
@@ -47,15 +50,17 @@ class Keystone:
     def start(self):
         self._configure()
         self.serve()
+        self._bootstrap()
         self._populate()
         return self
 
     def serve(self):
         """Starts (or restarts) the uwsgi server on the same database and port."""
+        watch = LogWatch([self.log_path])
         self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             ["uwsgi", "--plugins", "python3", "--master", "--die-on-term",
-             "--http-socket", f"127.0.0.1:{self.port}",
+             "--http-socket", f"127.0.0.1:{self.port or 0}",
              "--wsgi-file", "/usr/bin/keystone-wsgi-public",
              "--processes", "1", "--threads", "1",
              "--env", f"OS_KEYSTONE_CONFIG_DIR={self.dir}",
@@ -66,6 +71,13 @@ class Keystone:
         while time.time() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError("keystone exited at start:\n" + self.read_log())
+            if self.port is None:
+                bound = UWSGI_BOUND.search(watch.text())
+                if not bound:
+                    time.sleep(0.05)
+                    continue
+                self.port = int(bound.group(1))
+                self.url = f"http://127.0.0.1:{self.port}/v3"
             try:
                 with urllib.request.urlopen(self.url, timeout=5) as r:
                     if r.status == 200:
@@ -135,13 +147,15 @@ password_hash_rounds = 4
             db.execute("PRAGMA journal_mode=WAL")
         self._run(manage + ["fernet_setup"] + owner)
         self._run(manage + ["credential_setup"] + owner)
-        compute = f"http://127.0.0.1:{self.compute_port}/v2.1"
+
+    def _bootstrap(self):
+        """Once uwsgi has its port: the identity endpoints name it."""
+        manage = ["keystone-manage", "--config-file", self.conf]
         self._run(manage + ["bootstrap", "--bootstrap-password", ADMIN_PASSWORD,
                             "--bootstrap-region-id", "RegionOne",
                             "--bootstrap-public-url", self.url,
                             "--bootstrap-internal-url", self.url,
                             "--bootstrap-admin-url", self.url])
-        self.compute_url = compute
 
     def _run(self, command):
         out = subprocess.run(command, capture_output=True, text=True, timeout=300)
@@ -173,12 +187,20 @@ password_hash_rounds = 4
             self.ids[name] = user
             self.api(admin, "PUT", f"/projects/{demo['project']['id']}/users/{user}"
                                    f"/roles/{roles['member']}")
-        compute = self.api(admin, "POST", "/services",
-                           {"service": {"name": "nova", "type": "compute"}})["service"]["id"]
+        self.ids["compute_service"] = self.api(admin, "POST", "/services", {
+            "service": {"name": "nova", "type": "compute"}})["service"]["id"]
+        if self.compute_port:
+            self.register_compute(self.compute_port)
+
+    def register_compute(self, port):
+        """The compute endpoints (public, internal, admin) at keypaird on `port`."""
+        self.compute_port = port
+        self.compute_url = f"http://127.0.0.1:{port}/v2.1"
+        admin = self.admin_token()
         for interface in ("public", "internal", "admin"):
             self.api(admin, "POST", "/endpoints", {"endpoint": {
-                "service_id": compute, "interface": interface, "region_id": "RegionOne",
-                "url": self.compute_url}})
+                "service_id": self.ids["compute_service"], "interface": interface,
+                "region_id": "RegionOne", "url": self.compute_url}})
 
     def _find(self, token, collection, name):
         return self.api(token, "GET", f"/{collection}?name={name}")[collection][0]["id"]

@@ -36,6 +36,8 @@ import subprocess
 import tempfile
 import time
 
+from keypaird_process import LISTENING, LogWatch
+
 SYSTEM_PYTHON = "/usr/bin/python3"
 LAUNCHER = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                         "systemd_sandbox_launcher.py")
@@ -150,7 +152,7 @@ class SandboxedKeypaird:
     """keypaird installed from `build_dir` and run as its unit says. `unit_text` (optional)
     replaces the installed unit, e.g. to run an older version of it."""
 
-    def __init__(self, build_dir, port, unit_text=None):
+    def __init__(self, build_dir, port=0, unit_text=None):
         self.root = tempfile.mkdtemp(prefix="keypaird-sandbox-")
         os.chmod(self.root, 0o755)
         self.prefix = os.path.join(self.root, "prefix")
@@ -159,7 +161,9 @@ class SandboxedKeypaird:
             with open(self.unit_path, "w") as f:
                 f.write(unit_text)
         self.unit = read_unit(self.unit_path)
-        self.port = port
+        self.requested_port = port  # 0: the kernel picks; `port` is read from the log
+        self.port = port or None
+        self.watch = None
         self.state_dir = os.path.join(self.root, "state")
         self.logs_dir = os.path.join(self.root, "logs")
         self.stderr_path = os.path.join(self.root, "stderr")
@@ -171,12 +175,13 @@ class SandboxedKeypaird:
         uid, gid = ensure_user(user, group)
         argv = u["ExecStart"][-1].split()
         install_prefix = os.path.dirname(os.path.dirname(argv[0]))  # .../bin/keypaird
-        # The installed sample config, on a free port and logging into the LogsDirectory.
+        # The installed sample config, on port 0 (or the given port) and logging into the
+        # LogsDirectory.
         conf = os.path.join(self.prefix, "etc", "keypaird", "keypaird.conf")
         with open(conf) as f:
             text = f.read()
         text = text.replace("osapi_compute_listen_port = 8774",
-                            f"osapi_compute_listen_port = {self.port}")
+                            f"osapi_compute_listen_port = {self.requested_port}")
         text = text.replace("#log_file = keypaird.log", "log_file = keypaird.log")
         text = text.replace("#log_dir = /var/log/keypaird", "log_dir = /var/log/keypaird")
         with open(conf, "w") as f:
@@ -221,6 +226,8 @@ class SandboxedKeypaird:
         plan_path = os.path.join(self.root, "plan.json")
         with open(plan_path, "w") as f:
             json.dump(self.plan(), f, indent=1)
+        self.port = self.requested_port or None
+        self.watch = LogWatch([self.stderr_path, os.path.join(self.logs_dir, "keypaird.log")])
         self.stderr = open(self.stderr_path, "ab")
         self.process = subprocess.Popen(
             ["unshare", "--mount", "--propagation", "private", SYSTEM_PYTHON, LAUNCHER,
@@ -248,16 +255,25 @@ class SandboxedKeypaird:
                     text += f.read().decode("utf-8", "replace")
         return text
 
+    def bound_port(self):
+        """The port keypaird listens on; OSError (as a refused connection) until its log says."""
+        if self.port is None:
+            found = LISTENING.search(self.watch.text()) if self.watch else None
+            if not found:
+                raise ConnectionRefusedError("keypaird has not logged its port yet")
+            self.port = int(found.group(2))
+        return self.port
+
     def request(self, *args, **kw):
         from keypaird_process import Keypaird
         target = Keypaird.__new__(Keypaird)
-        target.port = self.port
+        target.port = self.bound_port()
         return Keypaird.request(target, *args, **kw)
 
     def json(self, *args, **kw):
         from keypaird_process import Keypaird
         target = Keypaird.__new__(Keypaird)
-        target.port = self.port
+        target.port = self.bound_port()
         target.request = self.request
         return Keypaird.json(target, *args, **kw)
 

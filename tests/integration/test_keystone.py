@@ -18,7 +18,7 @@ import threading
 import time
 import unittest
 
-from keypaird_process import Keypaird, binary_from_argv, free_port
+from keypaird_process import Keypaird, binary_from_argv
 from keystone_server import (ADMIN_PASSWORD, TOKEN_LIFETIME, USER_PASSWORDS, Keystone,
                              keystone_available)
 
@@ -35,10 +35,9 @@ def setUpModule():
     global keystone, server
     if not keystone_available():
         raise RuntimeError("Keystone is not installed (scripts/install-deps.sh installs it)")
-    port = free_port()
-    keystone = Keystone(port).start()
-    server = Keypaird(BINARY, keystone.keypaird_config() + "[quota]\nkey_pairs = -1\n",
-                      port=port).start()
+    keystone = Keystone().start()
+    server = Keypaird(BINARY, keystone.keypaird_config() + "[quota]\nkey_pairs = -1\n").start()
+    keystone.register_compute(server.port)
 
 
 def tearDownModule():

@@ -12,7 +12,7 @@ import sys
 import time
 import unittest
 
-from keypaird_process import Keypaird, binary_from_argv, free_port
+from keypaird_process import Keypaird, binary_from_argv
 
 BINARY = binary_from_argv(sys.argv)
 ED25519 = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMGL2dWM4jPiGbM/vvOSs+oulmMuLqi8z88QC5UlHXni"
@@ -65,10 +65,10 @@ def value(samples, name, **labels):
 class MetricsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.metrics_port = free_port()
         cls.server = Keypaird(BINARY, "[keypaird]\n"
-                                      f"metrics_listen = 127.0.0.1:{cls.metrics_port}\n"
+                                      "metrics_listen = 127.0.0.1:0\n"
                                       "metrics_token = t0ps3cret\n").start()
+        cls.metrics_port = cls.server.metrics_port
 
     @classmethod
     def tearDownClass(cls):

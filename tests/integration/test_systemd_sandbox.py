@@ -11,7 +11,7 @@ import time
 import unittest
 
 import systemd_sandbox as sandbox
-from keypaird_process import binary_from_argv, free_port
+from keypaird_process import binary_from_argv
 
 BINARY = binary_from_argv(sys.argv)
 BUILD_DIR = os.path.dirname(os.path.abspath(BINARY))
@@ -41,7 +41,7 @@ def pool_threads(pid):
 class SystemdSandboxTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = sandbox.SandboxedKeypaird(BUILD_DIR, free_port())
+        cls.server = sandbox.SandboxedKeypaird(BUILD_DIR)
         cls.server.start()
 
     @classmethod

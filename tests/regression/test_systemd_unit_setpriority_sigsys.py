@@ -14,7 +14,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 import systemd_sandbox as sandbox  # noqa: E402
-from keypaird_process import binary_from_argv, free_port  # noqa: E402
+from keypaird_process import binary_from_argv  # noqa: E402
 
 BINARY = binary_from_argv(sys.argv)
 SCHED_IDLE = 5
@@ -23,7 +23,7 @@ SCHED_IDLE = 5
 @unittest.skipIf(sandbox.unavailable(), sandbox.unavailable())
 class SetpriorityUnderTheUnitsFilter(unittest.TestCase):
     def test_keypaird_survives_its_start_under_the_units_system_call_filter(self):
-        server = sandbox.SandboxedKeypaird(os.path.dirname(os.path.abspath(BINARY)), free_port())
+        server = sandbox.SandboxedKeypaird(os.path.dirname(os.path.abspath(BINARY)))
         try:
             server.start(wait=False)
             deadline = time.time() + 30

@@ -4,6 +4,7 @@
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/x509.h>
@@ -1401,17 +1402,54 @@ TEST(CryptoSshFingerprint, RefusesSecurityKeyTypes) {
       std::nullopt);
 }
 
-TEST(CryptoSshFingerprint, SurvivesHostileInput) {
-  // Length fields pointing far past the end, at every offset of a real key.
-  std::string blob = *decode_base64_like_python(kEd25519.substr(12));
+// The digest of `bytes` as lowercase hex pairs joined by ':', computed here independently of
+// the code under test.
+std::string digest_hex(const EVP_MD* md, std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &size, md, nullptr) != 1) return {};
+  std::string out;
+  for (unsigned int i = 0; i < size; ++i) {
+    char pair[4];
+    std::snprintf(pair, sizeof pair, i == 0 ? "%02x" : ":%02x", digest[i]);
+    out += pair;
+  }
+  return out;
+}
+
+TEST(CryptoSshFingerprint, RefusesHostileLengthsAndTypesAtEveryOffset) {
+  // The blob: uint32 11, "ssh-ed25519", uint32 32, 32 key bytes. 0xff at each offset in turn:
+  // in a length field it points far past the end, in the type name it names another type; in
+  // the key bytes it is another (valid) Ed25519 key, whose fingerprint is the MD5 of the blob.
+  const std::string blob = *decode_base64_like_python(kEd25519.substr(12));
+  ASSERT_EQ(blob.size(), 51U);
   for (std::size_t i = 0; i < blob.size(); ++i) {
+    SCOPED_TRACE("0xff at offset " + std::to_string(i));
     std::string mutated = blob;
     mutated[i] = '\xff';
-    (void)ssh_public_key_fingerprint("ssh-ed25519 " + base64_encode(mutated));
+    const FingerprintResult result =
+        ssh_public_key_fingerprint("ssh-ed25519 " + base64_encode(mutated));
+    if (i < 4) {
+      EXPECT_EQ(result.error, "truncated key data");
+    } else if (i < 15) {
+      EXPECT_EQ(result.error, "the key data is for another key type");
+    } else if (i < 19) {
+      EXPECT_EQ(result.error, "truncated Ed25519 field");
+    } else {
+      EXPECT_EQ(result.fingerprint, digest_hex(EVP_md5(), mutated));
+      EXPECT_EQ(result.error, "");
+      continue;
+    }
+    EXPECT_EQ(result.fingerprint, std::nullopt);
   }
-  (void)ssh_public_key_fingerprint(std::string(200000, 'A'));
-  (void)ssh_public_key_fingerprint("ssh-rsa " + std::string(100000, '/'));
-  (void)ssh_public_key_fingerprint(std::string("ssh-rsa \0\0\0\0", 12));
+  const auto refusal = [](std::string_view key) {
+    const FingerprintResult result = ssh_public_key_fingerprint(key);
+    EXPECT_EQ(result.fingerprint, std::nullopt) << key.substr(0, 40);
+    return result.error;
+  };
+  EXPECT_EQ(refusal(std::string(200000, 'A')), "no space or tab after the key type");
+  EXPECT_EQ(refusal("ssh-rsa " + std::string(100000, '/')), "truncated key data");
+  EXPECT_EQ(refusal(std::string("ssh-rsa \0\0\0\0", 12)), "truncated key data");
 }
 
 TEST(CryptoSshFingerprint, LeavesNoOpenSslErrorsBehind) {
@@ -1555,7 +1593,9 @@ TEST(CryptoX509Fingerprint, PemQuirksOfPyca) {
   EXPECT_EQ(fingerprint("-" + pem), std::nullopt);
 }
 
-TEST(CryptoX509Fingerprint, SurvivesHostileInput) {
+TEST(CryptoX509Fingerprint, RefusesOrFingerprintsEveryMutationOfARealCertificate) {
+  // Five values at every byte of a recorded certificate: each either refused with a reason, or
+  // accepted with the SHA-1 of exactly the mutated DER (pyca checks structure, not signatures).
   const std::string pem = pem_of_recording("264");
   ASSERT_FALSE(pem.empty());
   const std::size_t body = pem.find('\n') + 1;
@@ -1567,16 +1607,46 @@ TEST(CryptoX509Fingerprint, SurvivesHostileInput) {
     }
     return joined;
   }());
+  ASSERT_GT(der.size(), 100U);
+  std::size_t refused = 0;
+  std::size_t accepted = 0;
   for (std::size_t i = 0; i < der.size(); ++i) {
     for (const char value : {'\x00', '\x80', '\xff', '\x84', '\x1f'}) {
       std::string mutated = der;
+      if (mutated[i] == value) continue;
       mutated[i] = value;
-      (void)x509_certificate_fingerprint("-----BEGIN CERTIFICATE-----\n" + base64_encode(mutated) +
-                                         "\n-----END CERTIFICATE-----\n");
+      SCOPED_TRACE("byte " + std::to_string(i) + " set to " +
+                   std::to_string(static_cast<unsigned char>(value)));
+      const FingerprintResult result =
+          x509_certificate_fingerprint("-----BEGIN CERTIFICATE-----\n" + base64_encode(mutated) +
+                                       "\n-----END CERTIFICATE-----\n");
+      if (result.fingerprint) {
+        ++accepted;
+        EXPECT_EQ(*result.fingerprint, digest_hex(EVP_sha1(), mutated));
+        EXPECT_EQ(result.error, "");
+      } else {
+        ++refused;
+        EXPECT_TRUE(result.error.starts_with("the certificate could not be parsed: "))
+            << result.error;
+      }
+      if (i == 0) {  // the outer SEQUENCE tag
+        EXPECT_EQ(result.error,
+                  "the certificate could not be parsed: the certificate is not a single DER "
+                  "SEQUENCE");
+      }
+      if (i == der.size() - 1) {  // a byte of the signature: not verified, as in pyca
+        EXPECT_EQ(result.fingerprint, digest_hex(EVP_sha1(), mutated));
+      }
     }
   }
-  (void)x509_certificate_fingerprint(std::string(100000, '-'));
-  (void)x509_certificate_fingerprint("-----BEGIN " + std::string(100000, 'A'));
+  EXPECT_GT(refused, 0U);
+  EXPECT_GT(accepted, 0U);
+  EXPECT_EQ(x509_certificate_fingerprint(std::string(100000, '-')).error,
+            "no PEM certificate found");
+  const FingerprintResult unterminated =
+      x509_certificate_fingerprint("-----BEGIN " + std::string(100000, 'A'));
+  EXPECT_EQ(unterminated.fingerprint, std::nullopt);
+  EXPECT_EQ(unterminated.error, "no PEM certificate found");
 }
 
 // ---- generation ----
