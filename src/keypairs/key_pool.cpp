@@ -35,13 +35,14 @@ GeneratorPriority lower_generator_priority() {
   return GeneratorPriority::unchanged;
 }
 
-KeyPool::KeyPool(std::size_t capacity, int threads, std::function<void(std::size_t)> on_size_change)
+KeyPool::KeyPool(std::size_t capacity, int threads, std::function<void(std::size_t)> on_size_change,
+                 bool idle_priority)
     : capacity_(capacity), on_size_change_(std::move(on_size_change)) {
   if (capacity_ == 0) return;
   for (int i = 0; i < threads; ++i) {
-    generators_.emplace_back([this] {
+    generators_.emplace_back([this, idle_priority] {
       pthread_setname_np(pthread_self(), "keypaird-pool");
-      lower_generator_priority();
+      if (idle_priority) lower_generator_priority();
       refill();
     });
   }

@@ -28,8 +28,10 @@ class KeyPool {
  public:
   // `capacity` keys at most; `threads` background generators (0 = none: take() always fails).
   // `on_size_change` (optional) is told the pool's size whenever it changes, e.g. for metrics.
+  // `idle_priority`: generators run only on idle CPU (the service's choice; tests of the pool's
+  // bookkeeping on a busy machine turn it off, since idle threads may then never run).
   KeyPool(std::size_t capacity, int threads,
-          std::function<void(std::size_t)> on_size_change = nullptr);
+          std::function<void(std::size_t)> on_size_change = nullptr, bool idle_priority = true);
   ~KeyPool() EXCLUDES(mutex_);  // stops the generators; keys still pooled are freed
 
   KeyPool(const KeyPool&) = delete;

@@ -26,7 +26,9 @@ bool wait_for_size(const KeyPool& pool, std::size_t size) {
 
 TEST(KeyPool, FillsToCapacityAndHandsOutDistinctKeysOnce) {
   std::atomic<std::size_t> reported{0};
-  KeyPool pool(3, 2, [&reported](std::size_t n) { reported = n; });
+  // Normal priority: idle generators may never run while other tests load the machine.
+  KeyPool pool(
+      3, 2, [&reported](std::size_t n) { reported = n; }, false);
   ASSERT_TRUE(wait_for_size(pool, 3));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_EQ(pool.size(), 3u);  // never past its capacity
@@ -50,18 +52,22 @@ TEST(KeyPool, EmptyPoolSaysSoWithoutBlocking) {
   EXPECT_FALSE(no_threads.take());
 }
 
+// The generators lower their priority before any work, so this needs no key to be made (on a
+// busy machine idle threads may make none for a long time).
 TEST(KeyPool, GeneratorsRunAtIdlePriority) {
   KeyPool pool(1, 2);
-  ASSERT_TRUE(wait_for_size(pool, 1));
   int idle = 0;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-    std::ifstream comm(task.path() / "comm");
-    std::string name;
-    std::getline(comm, name);
-    if (name != "keypaird-pool") continue;
-    const pid_t tid = std::stoi(task.path().filename().string());
-    EXPECT_EQ(sched_getscheduler(tid), SCHED_IDLE) << "thread " << tid;
-    ++idle;
+  for (int attempt = 0; attempt < 1000 && idle < 2; ++attempt) {
+    idle = 0;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::ifstream comm(task.path() / "comm");
+      std::string name;
+      std::getline(comm, name);
+      if (name != "keypaird-pool") continue;
+      const pid_t tid = std::stoi(task.path().filename().string());
+      if (sched_getscheduler(tid) == SCHED_IDLE) ++idle;
+    }
+    if (idle < 2) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_EQ(idle, 2);
 }
