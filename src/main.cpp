@@ -84,11 +84,10 @@ class SignalHandling {
  private:
   void reload() {
     // logrotate's postrotate: write to a fresh file from now on.
-    std::string error;
-    if (log_.reopen(error)) {
+    if (auto reopened = log_.reopen(); reopened.is_ok()) {
       spdlog::info("SIGHUP: log file reopened");
     } else {
-      spdlog::error("SIGHUP: {}", error);
+      spdlog::error("SIGHUP: {}", reopened.message());
     }
     auto loaded = config::load_config(argc_, argv_);
     if (!loaded.config) {
@@ -135,13 +134,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   const config::Config& cfg = *loaded.config;
-  std::string log_error;
-  auto log =
-      observability::LogOutput::install({cfg.log_level, cfg.log_json, cfg.log_file}, log_error);
-  if (!log) {
-    std::fprintf(stderr, "keypaird: %s\n", log_error.c_str());
+  auto installed = observability::LogOutput::install({cfg.log_level, cfg.log_json, cfg.log_file});
+  if (!installed) {
+    std::fprintf(stderr, "keypaird: %s\n", installed.status().message().c_str());
     return 1;
   }
+  std::shared_ptr<observability::LogOutput> log = std::move(installed).value();
   for (const auto& warning : loaded.warnings) spdlog::warn("config: {}", warning);
   if (!dumps_problem.empty()) spdlog::warn("core dumps: {}", dumps_problem);
   const auto secure_heap = crypto::init_secure_heap(crypto::secure_heap_size_for(
