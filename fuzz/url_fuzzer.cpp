@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "api/url.h"
+#include "common/utf8.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace keypaird::api;
@@ -15,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (decoded.path.size() > target.size() + 1) std::abort();  // decoding never grows
   auto segments = split_path(decoded.path);
   if (segments.empty()) std::abort();
-  (void)valid_utf8(decoded.path);
+  (void)keypaird::is_valid_utf8(decoded.path);
   auto query = parse_query(decoded.raw_query);
   for (const auto& [key, value] : query.params) {
     if (percent_decode(urlencode_form(key), true) != key) std::abort();

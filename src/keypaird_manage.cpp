@@ -154,21 +154,19 @@ int export_command(const config::Config& cfg, const std::string& file) {
   }
   std::ostream& out = file.empty() ? std::cout : out_file;
   manage::Progress progress("export", total);
-  std::int64_t written = 0;
-  std::string error;
-  bool ok = manage::export_keypairs(*store, out, &progress, written, error);
+  auto written = manage::export_keypairs(*store, out, &progress);
   progress.finish();
-  if (!ok) {
-    std::fprintf(stderr, "keypaird-manage: %s\n", error.c_str());
+  if (!written) {
+    std::fprintf(stderr, "keypaird-manage: %s\n", written.status().message().c_str());
     return 1;
   }
-  std::fprintf(stderr, "exported %lld keypairs\n", static_cast<long long>(written));
+  std::fprintf(stderr, "exported %lld keypairs\n", static_cast<long long>(*written));
   return 0;
 }
 
 int report_import(const manage::ImportReport& report) {
   std::printf("%s", report.summary().c_str());
-  return report.failed ? 1 : 0;
+  return report.stopped.is_ok() ? 0 : 1;
 }
 
 int import_command(const config::Config& cfg, const std::string& file) {
@@ -195,21 +193,20 @@ int import_command(const config::Config& cfg, const std::string& file) {
 }
 
 int import_nova_command(const config::Config& cfg, const std::string& connection) {
-  std::string error;
-  auto source = manage::open_nova_source(connection, error);
+  auto source = manage::open_nova_source(connection);
   if (!source) {
-    std::fprintf(stderr, "keypaird-manage: %s\n", error.c_str());
+    std::fprintf(stderr, "keypaird-manage: %s\n", source.status().message().c_str());
     return 1;
   }
-  std::int64_t total = 0;
-  if (!source->count(total, error)) {
-    std::fprintf(stderr, "keypaird-manage: %s\n", error.c_str());
+  auto total = (*source)->count();
+  if (!total) {
+    std::fprintf(stderr, "keypaird-manage: %s\n", total.status().message().c_str());
     return 1;
   }
   auto store = open_store(cfg);
   if (!store) return 1;
-  manage::Progress progress("import-nova", total);
-  auto report = manage::import_from_nova(*source, *store, &progress);
+  manage::Progress progress("import-nova", *total);
+  auto report = manage::import_from_nova(**source, *store, &progress);
   progress.finish();
   return report_import(report);
 }

@@ -32,19 +32,15 @@ int thread_count(int configured) {
 }
 
 // The keypair policy: Nova's defaults, overridden by the policy file when one is configured.
-// Null, with `error` set, when the file is missing or malformed.
-std::shared_ptr<const auth::Policy> load_policy(const std::string& policy_file,
-                                                std::string& error) {
+// An error when the file is missing or malformed.
+Result<std::shared_ptr<const auth::Policy>> load_policy(const std::string& policy_file) {
   std::vector<std::string> warnings;
   auto built = policy_file.empty() ? auth::RulePolicy::build({}, &warnings)
                                    : auth::RulePolicy::load_file(policy_file, &warnings);
-  if (auto* message = std::get_if<std::string>(&built)) {
-    error = *message;
-    return nullptr;
-  }
+  if (!built) return std::move(built).status();
   for (const auto& warning : warnings) spdlog::warn("policy: {}", warning);
   if (!policy_file.empty()) spdlog::info("policy: rules from {}", policy_file);
-  return std::get<std::shared_ptr<auth::RulePolicy>>(built);
+  return std::shared_ptr<const auth::Policy>(std::move(built).value());
 }
 
 // SIGTERM/SIGINT: graceful stop (a second one stops at once). SIGHUP: re-read the config files
@@ -88,11 +84,10 @@ class SignalHandling {
  private:
   void reload() {
     // logrotate's postrotate: write to a fresh file from now on.
-    std::string error;
-    if (log_.reopen(error)) {
+    if (auto reopened = log_.reopen(); reopened.is_ok()) {
       spdlog::info("SIGHUP: log file reopened");
     } else {
-      spdlog::error("SIGHUP: {}", error);
+      spdlog::error("SIGHUP: {}", reopened.message());
     }
     auto loaded = config::load_config(argc_, argv_);
     if (!loaded.config) {
@@ -101,11 +96,10 @@ class SignalHandling {
     }
     log_.set_level(loaded.config->log_level);
     // A policy file that no longer loads leaves the running rules in place.
-    std::string policy_error;
-    if (auto rules = load_policy(loaded.config->policy_file, policy_error)) {
-      policy_.replace(std::move(rules));
+    if (auto rules = load_policy(loaded.config->policy_file)) {
+      policy_.replace(std::move(rules).value());
     } else {
-      spdlog::error("SIGHUP: policy not reloaded: {}", policy_error);
+      spdlog::error("SIGHUP: policy not reloaded: {}", rules.status().message());
     }
     spdlog::info("SIGHUP: configuration reloaded (log level {})", loaded.config->log_level);
   }
@@ -140,13 +134,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   const config::Config& cfg = *loaded.config;
-  std::string log_error;
-  auto log =
-      observability::LogOutput::install({cfg.log_level, cfg.log_json, cfg.log_file}, log_error);
-  if (!log) {
-    std::fprintf(stderr, "keypaird: %s\n", log_error.c_str());
+  auto installed = observability::LogOutput::install({cfg.log_level, cfg.log_json, cfg.log_file});
+  if (!installed) {
+    std::fprintf(stderr, "keypaird: %s\n", installed.status().message().c_str());
     return 1;
   }
+  std::shared_ptr<observability::LogOutput> log = std::move(installed).value();
   for (const auto& warning : loaded.warnings) spdlog::warn("config: {}", warning);
   if (!dumps_problem.empty()) spdlog::warn("core dumps: {}", dumps_problem);
   const auto secure_heap = crypto::init_secure_heap(crypto::secure_heap_size_for(
@@ -184,13 +177,12 @@ int main(int argc, char** argv) {
   key_rules.strict = cfg.strict_public_keys;
   keypairs::KeypairService service(store, {blocking_pool, generation_pool}, cfg.quota_key_pairs,
                                    &key_pool, key_rules);
-  std::string policy_error;
-  auto rules = load_policy(cfg.policy_file, policy_error);
+  auto rules = load_policy(cfg.policy_file);
   if (!rules) {
-    spdlog::error("policy: {}", policy_error);
+    spdlog::error("policy: {}", rules.status().message());
     return 2;
   }
-  auto policy = std::make_shared<auth::ReloadablePolicy>(std::move(rules));
+  auto policy = std::make_shared<auth::ReloadablePolicy>(std::move(rules).value());
   std::unique_ptr<auth::Authenticator> authenticator;
   if (cfg.auth_strategy == "keystone") {
     const auto& k = cfg.keystone;

@@ -18,6 +18,7 @@
 #include "api/route.h"
 #include "api/url.h"
 #include "api/versions.h"
+#include "common/utf8.h"
 #include "crypto/wipe.h"
 
 namespace keypaird::api {
@@ -265,7 +266,7 @@ Status Application::negotiate(Call& call) {
 // Step: what keypaird can read. Nova fails with a 500 on a path that is not UTF-8; a name
 // that is not UTF-8 can never exist, so say why.
 Status Application::check_request_encoding(const Call& call) {
-  if (!valid_utf8(call.path))
+  if (!is_valid_utf8(call.path))
     return Status::invalid_input("Malformed request URL: the path is not valid UTF-8");
   if (auto content_type = call.header("Content-Type")) {
     std::string_view media = *content_type;

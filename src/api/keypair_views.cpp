@@ -4,10 +4,10 @@
 #include "api/keypair_views.h"
 
 #include <algorithm>
-#include <array>
 
 #include "api/microversion_table.h"
 #include "api/url.h"
+#include "common/json_string.h"
 
 namespace keypaird::api {
 
@@ -44,49 +44,6 @@ void close_object(std::string& out) {
 }
 
 }  // namespace
-
-void append_json_string(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  // One table lookup per byte: this loop runs over every key of every list answer.
-  static constexpr auto kNeedsEscape = [] {
-    std::array<bool, 256> table{};
-    for (std::size_t c = 0; c < 0x20; ++c) table[c] = true;
-    table['"'] = table['\\'] = table[0x7F] = true;
-    return table;
-  }();
-  out += '"';
-  std::size_t run = 0;  // start of the current stretch that needs no escaping
-  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    unsigned char u = bytes[i];
-    if (!kNeedsEscape[u]) continue;
-    out.append(text.data() + run, i - run);
-    run = i + 1;
-    switch (u) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        out += "\\u00";
-        out += kHex[u >> 4];
-        out += kHex[u & 0xF];
-    }
-  }
-  out.append(text.data() + run, text.size() - run);
-  out += '"';
-}
 
 std::string list_view(const std::vector<keypairs::Keypair>& keypairs, ApiVersion version,
                       const std::optional<std::string>& next_href) {

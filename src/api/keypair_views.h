@@ -5,17 +5,12 @@
 
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "api/microversion.h"
 #include "keypairs/keypair_service.h"
 
 namespace keypaird::api {
-
-// Appends `text` as a JSON string literal (quotes included). Control characters are escaped;
-// other UTF-8 passes through as is.
-void append_json_string(std::string& out, std::string_view text);
 
 // {"keypairs": [{"keypair": {...}}, ...]} plus "keypairs_links" when `next_href` is given.
 std::string list_view(const std::vector<keypairs::Keypair>& keypairs, ApiVersion version,

@@ -3,6 +3,8 @@
 
 #include <cstdio>
 
+#include "common/utf8.h"
+
 namespace keypaird::api {
 
 namespace {

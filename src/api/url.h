@@ -7,17 +7,11 @@
 #include <utility>
 #include <vector>
 
-#include "common/utf8.h"
-
 namespace keypaird::api {
 
 // Valid %XX escapes become bytes; invalid ones stay as they are. With `plus_is_space`, '+' is a
 // space (query strings), otherwise it stays '+' (paths).
 std::string percent_decode(std::string_view s, bool plus_is_space);
-
-// keypaird::is_valid_utf8 (common/utf8.h) under the name application.cpp calls; remove once it
-// calls is_valid_utf8.
-inline bool valid_utf8(std::string_view s) { return is_valid_utf8(s); }
 
 // The request target split at its first '?': the decoded path (always starting with '/') and
 // the raw query after the '?' (empty without one).

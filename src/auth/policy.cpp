@@ -773,7 +773,7 @@ std::shared_ptr<RulePolicy> RulePolicy::from_rules(
   return policy;
 }
 
-std::variant<std::shared_ptr<RulePolicy>, std::string> RulePolicy::build(
+Result<std::shared_ptr<RulePolicy>> RulePolicy::build(
     const std::map<std::string, std::string>& overrides, std::vector<std::string>* warnings) {
   auto defaults = nova_defaults();
   auto texts = defaults;
@@ -781,7 +781,8 @@ std::variant<std::shared_ptr<RulePolicy>, std::string> RulePolicy::build(
   auto policy = std::make_shared<RulePolicy>();
   for (const auto& [name, text] : texts) {
     auto parsed = parse_policy_expression(text);
-    if (!parsed.error.empty()) return "policy rule \"" + name + "\": " + parsed.error;
+    if (!parsed.error.empty())
+      return Status::invalid_input("policy rule \"" + name + "\": " + parsed.error);
     policy->rules_[name] = parsed.check;
   }
   const RuleMap& rules = policy->rules_;
@@ -811,7 +812,7 @@ std::variant<std::shared_ptr<RulePolicy>, std::string> RulePolicy::build(
     return std::nullopt;
   };
   for (const auto& [name, check] : rules)
-    if (auto error = visit(name)) return *error;
+    if (auto error = visit(name)) return Status::invalid_input(*error);
   // A rule name nobody asks for is most likely a typo, and then the default stays in force.
   if (warnings) {
     for (const auto& [name, text] : overrides) {
@@ -824,7 +825,7 @@ std::variant<std::shared_ptr<RulePolicy>, std::string> RulePolicy::build(
   return policy;
 }
 
-std::variant<std::map<std::string, std::string>, std::string> RulePolicy::parse_policy_text(
+Result<std::map<std::string, std::string>> RulePolicy::parse_policy_text(
     const std::string& file_text) {
   // Editors on Windows start UTF-8 files with a byte order mark; YAML and JSON readers skip it.
   static const std::string bom = "\xEF\xBB\xBF";
@@ -834,12 +835,11 @@ std::variant<std::map<std::string, std::string>, std::string> RulePolicy::parse_
   if (first != std::string::npos && text[first] == '{') {
     boost::system::error_code error;
     auto value = boost::json::parse(text, error);
-    if (error || !value.is_object()) return std::string("not a valid JSON object");
+    if (error || !value.is_object()) return Status::invalid_input("not a valid JSON object");
     for (const auto& [key, rule] : value.get_object()) {
       if (!rule.is_string())
-        return "the rule \"" + std::string(key) +
-               "\" is not a string (list rules are not "
-               "supported)";
+        return Status::invalid_input("the rule \"" + std::string(key) +
+                                     "\" is not a string (list rules are not supported)");
       rules[std::string(key)] = std::string(rule.get_string());
     }
     return rules;
@@ -853,16 +853,20 @@ std::variant<std::map<std::string, std::string>, std::string> RulePolicy::parse_
     if (t.empty() || t[0] == '#' || t == "---" || t == "...") continue;
     auto where = "line " + std::to_string(number) + ": ";
     if (line[0] == ' ' || line[0] == '\t')
-      return where + "only top-level \"rule\": \"expression\" lines are supported";
+      return Status::invalid_input(where +
+                                   "only top-level \"rule\": \"expression\" lines are supported");
     auto colon = key_colon(t);
-    if (colon == std::string::npos) return where + "expected \"rule name\": \"expression\"";
+    if (colon == std::string::npos)
+      return Status::invalid_input(where + "expected \"rule name\": \"expression\"");
     std::string key = unquote(std::string(trim(std::string_view(t).substr(0, colon))));
     std::string value(trim(std::string_view(t).substr(colon + 1)));
     if (!value.empty() && (value.front() == '"' || value.front() == '\'')) {
       auto end = value.find(value.front(), 1);
-      if (end == std::string::npos) return where + "unterminated quoted expression";
+      if (end == std::string::npos)
+        return Status::invalid_input(where + "unterminated quoted expression");
       std::string rest(trim(std::string_view(value).substr(end + 1)));
-      if (!rest.empty() && rest[0] != '#') return where + "text after the quoted expression";
+      if (!rest.empty() && rest[0] != '#')
+        return Status::invalid_input(where + "text after the quoted expression");
       value = value.substr(1, end - 1);
     } else {
       auto comment = value.find(" #");
@@ -870,32 +874,38 @@ std::variant<std::map<std::string, std::string>, std::string> RulePolicy::parse_
         value = std::string(trim(std::string_view(value).substr(0, comment)));
       if (!value.empty() && (value[0] == '[' || value[0] == '{' || value[0] == '|' ||
                              value[0] == '>' || value[0] == '&' || value[0] == '*'))
-        return where + "only plain string expressions are supported";
+        return Status::invalid_input(where + "only plain string expressions are supported");
     }
-    if (key.empty()) return where + "empty rule name";
+    if (key.empty()) return Status::invalid_input(where + "empty rule name");
     rules[key] = value;
   }
   return rules;
 }
 
-std::variant<std::shared_ptr<RulePolicy>, std::string> RulePolicy::load_file(
-    const std::string& path, std::vector<std::string>* warnings) {
+Result<std::shared_ptr<RulePolicy>> RulePolicy::load_file(const std::string& path,
+                                                          std::vector<std::string>* warnings) {
   // An ifstream opens a directory and reads it as empty: that would silently mean "no
   // overrides", so say what the path is instead.
   std::error_code status_error;
   auto status = std::filesystem::status(path, status_error);
-  if (status_error) return "cannot read the policy file " + path + ": " + status_error.message();
+  if (status_error)
+    return Status::invalid_input("cannot read the policy file " + path + ": " +
+                                 status_error.message());
   if (std::filesystem::is_directory(status))
-    return "the policy file " + path + " is a directory, not a file";
+    return Status::invalid_input("the policy file " + path + " is a directory, not a file");
   std::ifstream file(path, std::ios::binary);
-  if (!file) return "cannot read the policy file " + path + ": " + std::strerror(errno);
+  if (!file)
+    return Status::invalid_input("cannot read the policy file " + path + ": " +
+                                 std::strerror(errno));
   std::stringstream text;
   text << file.rdbuf();
-  if (file.bad()) return "cannot read the policy file " + path + ": " + std::strerror(errno);
+  if (file.bad())
+    return Status::invalid_input("cannot read the policy file " + path + ": " +
+                                 std::strerror(errno));
   auto parsed = parse_policy_text(text.str());
-  if (auto* error = std::get_if<std::string>(&parsed)) return path + ": " + *error;
-  auto built = build(std::get<std::map<std::string, std::string>>(parsed), warnings);
-  if (auto* error = std::get_if<std::string>(&built)) return path + ": " + *error;
+  if (!parsed.is_ok()) return Status::invalid_input(path + ": " + parsed.status().message());
+  auto built = build(*parsed, warnings);
+  if (!built.is_ok()) return Status::invalid_input(path + ": " + built.status().message());
   return built;
 }
 
@@ -936,7 +946,7 @@ bool RulePolicy::is_admin(const RequestContext& context) const {
 }
 
 DefaultKeypairPolicy::DefaultKeypairPolicy()
-    : rules_(std::get<std::shared_ptr<RulePolicy>>(RulePolicy::build({}, nullptr))) {}
+    : rules_(RulePolicy::build({}, nullptr).value()) {}  // the defaults always build
 
 bool DefaultKeypairPolicy::allows(const std::string& rule, const RequestContext& context,
                                   const std::string& target_user_id) const {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "auth/request_context.h"
+#include "common/status.h"
 
 namespace keypaird::auth {
 
@@ -77,18 +78,19 @@ class RulePolicy final : public Policy {
   // Nova's defaults, overridden by `overrides`. Errors name the offending rule: unlike
   // oslo.policy, which logs a broken rule and treats it as "!", keypaird refuses it. Warns about
   // override names no rule uses (a typo leaves the default in force).
-  static std::variant<std::shared_ptr<RulePolicy>, std::string> build(
+  // Errors are invalid_input.
+  static Result<std::shared_ptr<RulePolicy>> build(
       const std::map<std::string, std::string>& overrides, std::vector<std::string>* warnings);
   // Exactly `rules`, each as oslo.policy parses it, broken ones included (no defaults, no
   // refusals): what an oslo Enforcer holds after loading them. For comparing with oslo.
   static std::shared_ptr<RulePolicy> from_rules(const std::map<std::string, std::string>& rules);
   // Reads a policy file: YAML made of `"name": "expression"` lines, or a JSON object, either
-  // possibly after a UTF-8 byte order mark. A directory or an unreadable path is an error.
-  static std::variant<std::shared_ptr<RulePolicy>, std::string> load_file(
-      const std::string& path, std::vector<std::string>* warnings);
+  // possibly after a UTF-8 byte order mark. A directory or an unreadable path is an error
+  // (invalid_input, as are bad rules).
+  static Result<std::shared_ptr<RulePolicy>> load_file(const std::string& path,
+                                                       std::vector<std::string>* warnings);
   // The same, from the file's text (for tests).
-  static std::variant<std::map<std::string, std::string>, std::string> parse_policy_text(
-      const std::string& text);
+  static Result<std::map<std::string, std::string>> parse_policy_text(const std::string& text);
 
   bool allows(const std::string& rule, const RequestContext& context,
               const std::string& target_user_id) const override;

@@ -20,42 +20,34 @@ std::string keypair_to_json_line(const store::StoredKeypair& k) {
   return json::serialize(o);
 }
 
-bool keypair_from_json_line(const std::string& line, store::StoredKeypair& k, std::string& error) {
+Result<store::StoredKeypair> keypair_from_json_line(const std::string& line) {
   boost::system::error_code ec;
   json::value value = json::parse(line, ec);
-  if (ec || !value.is_object()) {
-    error = "not a JSON object";
-    return false;
-  }
+  if (ec || !value.is_object()) return Status::invalid_input("not a JSON object");
   const json::object& o = value.as_object();
+  store::StoredKeypair k;
+  std::string missing;  // the first text field that is missing or not a string
   auto text = [&](const char* key, std::string& out) {
     auto* v = o.if_contains(key);
     if (!v || !v->is_string()) {
-      error = std::string("\"") + key + "\" is missing or not a string";
+      missing = key;
       return false;
     }
     out = std::string(v->as_string());
     return true;
   };
   auto* id = o.if_contains("id");
-  if (!id || !id->is_int64() || id->as_int64() <= 0) {
-    error = "\"id\" is missing or not a positive integer";
-    return false;
-  }
+  if (!id || !id->is_int64() || id->as_int64() <= 0)
+    return Status::invalid_input("\"id\" is missing or not a positive integer");
   k.id = id->as_int64();
   if (!text("user_id", k.user_id) || !text("name", k.name) || !text("type", k.type) ||
       !text("fingerprint", k.fingerprint) || !text("public_key", k.public_key) ||
       !text("created_at", k.created_at))
-    return false;
-  if (k.type != "ssh" && k.type != "x509") {
-    error = "\"type\" is neither ssh nor x509";
-    return false;
-  }
-  if (k.user_id.empty() || k.name.empty()) {
-    error = "empty user_id or name";
-    return false;
-  }
-  return true;
+    return Status::invalid_input("\"" + missing + "\" is missing or not a string");
+  if (k.type != "ssh" && k.type != "x509")
+    return Status::invalid_input("\"type\" is neither ssh nor x509");
+  if (k.user_id.empty() || k.name.empty()) return Status::invalid_input("empty user_id or name");
+  return k;
 }
 
 std::string ImportReport::summary() const {
@@ -64,26 +56,29 @@ std::string ImportReport::summary() const {
   out += ", already present " + std::to_string(already_present) + ", skipped " +
          std::to_string(skipped.size()) + "\n";
   for (const auto& s : skipped) out += "skipped " + s.where + ": " + s.why + "\n";
-  if (failed) out += "stopped: " + error + "\n";
+  if (!stopped.is_ok()) out += "stopped: " + stopped.message() + "\n";
   return out;
 }
 
-bool RowImporter::add(store::StoredKeypair row, std::string where) {
-  if (report_.failed) return false;
+Status RowImporter::stop() {
+  report_.stopped = Status::unavailable("the keypair store is unavailable");
+  return report_.stopped;
+}
+
+Status RowImporter::add(store::StoredKeypair row, std::string where) {
+  if (!report_.stopped.is_ok()) return report_.stopped;
   rows_.push_back(std::move(row));
   where_.push_back(std::move(where));
   if (rows_.size() >= kBatchSize) return flush();
-  return true;
+  return Status::ok();
 }
 
-bool RowImporter::flush() {
-  if (report_.failed) return false;
-  if (rows_.empty()) return true;
+Status RowImporter::flush() {
+  if (!report_.stopped.is_ok()) return report_.stopped;
+  if (rows_.empty()) return Status::ok();
   auto restored = store_.restore(rows_);
   if (!restored || restored->size() != rows_.size()) {
-    report_.failed = true;
-    report_.error = "the keypair store is unavailable";
-    return false;
+    return stop();
   }
   const std::vector<Status>& outcomes = *restored;
   for (std::size_t i = 0; i < rows_.size(); ++i) {
@@ -116,24 +111,20 @@ bool RowImporter::flush() {
             {where_[i], "id " + std::to_string(row.id) + " belongs to another keypair"});
       }
     } else {
-      report_.failed = true;
-      report_.error = "the keypair store is unavailable";
-      return false;
+      return stop();
     }
   }
   rows_.clear();
   where_.clear();
-  return true;
+  return Status::ok();
 }
 
-bool RowImporter::finish() {
-  if (!flush()) return false;
-  if (renumber_rows_.empty()) return true;
+Status RowImporter::finish() {
+  if (auto flushed = flush(); !flushed.is_ok()) return flushed;
+  if (renumber_rows_.empty()) return Status::ok();
   auto restored = store_.restore(renumber_rows_);
   if (!restored || restored->size() != renumber_rows_.size()) {
-    report_.failed = true;
-    report_.error = "the keypair store is unavailable";
-    return false;
+    return stop();
   }
   for (std::size_t i = 0; i < renumber_rows_.size(); ++i) {
     if ((*restored)[i].is_ok()) {
@@ -146,19 +137,16 @@ bool RowImporter::finish() {
   }
   renumber_rows_.clear();
   renumber_where_.clear();
-  return true;
+  return Status::ok();
 }
 
-bool export_keypairs(store::KeypairDatabase& store, std::ostream& out, Progress* progress,
-                     std::int64_t& written, std::string& error) {
-  written = 0;
+Result<std::int64_t> export_keypairs(store::KeypairDatabase& store, std::ostream& out,
+                                     Progress* progress) {
+  std::int64_t written = 0;
   std::int64_t after = 0;
   for (;;) {
     auto scanned = store.scan(after, 1000);
-    if (!scanned) {
-      error = "the keypair store is unavailable";
-      return false;
-    }
+    if (!scanned) return Status::unavailable("the keypair store is unavailable");
     const std::vector<store::StoredKeypair>& batch = *scanned;
     if (batch.empty()) break;
     for (const auto& k : batch) out << keypair_to_json_line(k) << '\n';
@@ -167,11 +155,8 @@ bool export_keypairs(store::KeypairDatabase& store, std::ostream& out, Progress*
     if (progress) progress->update(written);
   }
   out.flush();
-  if (!out) {
-    error = "cannot write the export";
-    return false;
-  }
-  return true;
+  if (!out) return Status::internal("cannot write the export");
+  return written;
 }
 
 ImportReport import_keypairs(store::KeypairDatabase& store, std::istream& in, Progress* progress) {
@@ -183,17 +168,16 @@ ImportReport import_keypairs(store::KeypairDatabase& store, std::istream& in, Pr
     ++number;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     ++report.read;
-    store::StoredKeypair row;
-    std::string error;
     std::string where = "line " + std::to_string(number);
-    if (!keypair_from_json_line(line, row, error)) {
-      report.skipped.push_back({where, error});
-    } else if (!importer.add(std::move(row), where)) {
+    auto row = keypair_from_json_line(line);
+    if (!row) {
+      report.skipped.push_back({where, row.status().message()});
+    } else if (!importer.add(std::move(row).value(), where)) {
       break;
     }
     if (progress) progress->update(report.read);
   }
-  importer.finish();
+  (void)importer.finish();  // a failure is in report.stopped
   return report;
 }
 

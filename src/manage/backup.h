@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
 #include "manage/progress.h"
 #include "store/keypair_store.h"
 
@@ -17,9 +18,8 @@ namespace keypaird::manage {
 
 // {"id":..,"user_id":..,"name":..,"type":..,"fingerprint":..,"public_key":..,"created_at":..}
 std::string keypair_to_json_line(const store::StoredKeypair& keypair);
-// The inverse; false with `error` set when the line is not such an object.
-bool keypair_from_json_line(const std::string& line, store::StoredKeypair& keypair,
-                            std::string& error);
+// The inverse; invalid_input, saying what is wrong, when the line is not such an object.
+Result<store::StoredKeypair> keypair_from_json_line(const std::string& line);
 
 struct SkippedRow {
   std::string where;  // "line 12", "nova id 7"
@@ -32,8 +32,7 @@ struct ImportReport {
   std::int64_t renumbered = 0;       // imported with a new id because theirs was taken
   std::int64_t already_present = 0;  // identical row already there (a re-run)
   std::vector<SkippedRow> skipped;
-  bool failed = false;  // the store failed; `error` says how
-  std::string error;
+  Status stopped;  // ok, or why the import stopped early (the store failed)
 
   // "imported 10, already present 2, skipped 1" and one line per skipped row.
   std::string summary() const;
@@ -48,10 +47,11 @@ class RowImporter {
  public:
   RowImporter(store::KeypairDatabase& store, bool renumber_on_id_conflict, ImportReport& report)
       : store_(store), renumber_(renumber_on_id_conflict), report_(report) {}
-  // Queues a row; writes a batch when enough are queued. False once the store failed.
-  bool add(store::StoredKeypair row, std::string where);
+  // Queues a row; writes a batch when enough are queued. Not ok (report.stopped) once the store
+  // failed.
+  Status add(store::StoredKeypair row, std::string where);
   // Writes what is queued, then the renumbered rows. Call once, at the end.
-  bool finish();
+  Status finish();
 
   static constexpr std::size_t kBatchSize = 500;
 
@@ -64,12 +64,14 @@ class RowImporter {
   std::vector<store::StoredKeypair> renumber_rows_;
   std::vector<std::string> renumber_where_;
 
-  bool flush();
+  Status flush();
+  Status stop();  // the store failed
 };
 
-// Writes every keypair in id order. Returns false (and sets `error`) when the store fails.
-bool export_keypairs(store::KeypairDatabase& store, std::ostream& out, Progress* progress,
-                     std::int64_t& written, std::string& error);
+// Writes every keypair in id order and returns how many; unavailable when the store fails,
+// internal when `out` cannot be written.
+Result<std::int64_t> export_keypairs(store::KeypairDatabase& store, std::ostream& out,
+                                     Progress* progress);
 
 // Reads JSON lines (blank lines ignored) and restores them with their ids.
 ImportReport import_keypairs(store::KeypairDatabase& store, std::istream& in, Progress* progress);

@@ -15,12 +15,11 @@ namespace {
 
 class SqliteNovaSource final : public NovaKeypairSource {
  public:
-  bool open(const std::string& path, std::string& error) {
-    connection_ = store::SqliteConnection::open_read_only(path, error);
-    if (!connection_) {
-      error = "cannot open " + path + ": " + error;
-      return false;
-    }
+  Status open(const std::string& path) {
+    auto opened = store::SqliteConnection::open_read_only(path);
+    if (!opened)
+      return Status::unavailable("cannot open " + path + ": " + opened.status().message());
+    connection_ = std::move(opened).value();
     // Which columns are there: Nova's API database has no "deleted" column, old cell
     // databases do.
     bool has_table = false;
@@ -31,30 +30,24 @@ class SqliteNovaSource final : public NovaKeypairSource {
         if (b.column_text(1) == "deleted") has_deleted_ = true;
       }
     } catch (const std::exception&) {
-      error = "cannot read " + path + ": " + connection_->error_message();
-      return false;
+      return Status::unavailable("cannot read " + path + ": " + connection_->error_message());
     }
-    if (!has_table) {
-      error = path + " has no key_pairs table (is it Nova's API database?)";
-      return false;
-    }
-    return true;
+    if (!has_table)
+      return Status::unavailable(path + " has no key_pairs table (is it Nova's API database?)");
+    return Status::ok();
   }
 
-  bool count(std::int64_t& rows, std::string& error) override {
-    bool ok = false;
+  Result<std::int64_t> count() override {
     try {
       store::SqliteBinding b(connection_->statement("SELECT count(*) FROM key_pairs"));
-      ok = b.step() == SQLITE_ROW;
-      if (ok) rows = b.column_int(0);
+      if (b.step() == SQLITE_ROW) return b.column_int(0);
     } catch (const std::exception&) {
     }
-    if (!ok) error = "cannot count key_pairs: " + connection_->error_message();
-    return ok;
+    return Status::unavailable("cannot count key_pairs: " + connection_->error_message());
   }
 
-  bool read(std::int64_t after_id, std::size_t max, std::vector<NovaKeypairRow>& out,
-            std::string& error) override {
+  Result<std::vector<NovaKeypairRow>> read(std::int64_t after_id, std::size_t max) override {
+    std::vector<NovaKeypairRow> out;
     std::string sql = std::string("SELECT ") + store::kKeypairColumns;
     sql += has_deleted_ ? ", deleted" : ", 0";
     sql += " FROM key_pairs WHERE id > ?1 ORDER BY id LIMIT ?2";
@@ -77,8 +70,9 @@ class SqliteNovaSource final : public NovaKeypairSource {
     } catch (const std::exception&) {
       rc = SQLITE_ERROR;
     }
-    if (rc != SQLITE_DONE) error = "cannot read key_pairs: " + connection_->error_message();
-    return rc == SQLITE_DONE;
+    if (rc != SQLITE_DONE)
+      return Status::unavailable("cannot read key_pairs: " + connection_->error_message());
+    return out;
   }
 
  private:
@@ -95,23 +89,22 @@ bool digits(const std::string& s, std::size_t from, std::size_t n) {
 
 }  // namespace
 
-std::unique_ptr<NovaKeypairSource> open_nova_source(const std::string& url, std::string& error) {
+Result<std::unique_ptr<NovaKeypairSource>> open_nova_source(const std::string& url) {
   const std::string sqlite_prefix = "sqlite:///";
   if (url.rfind(sqlite_prefix, 0) == 0) {
     std::string path = url.substr(sqlite_prefix.size());
     path = path.substr(0, path.find('?'));
     auto source = std::make_unique<SqliteNovaSource>();
-    if (!source->open(path, error)) return nullptr;
-    return source;
+    if (auto opened = source->open(path); !opened.is_ok()) return opened;
+    return std::unique_ptr<NovaKeypairSource>(std::move(source));
   }
   auto scheme = url.substr(0, url.find(':'));
   if (scheme.rfind("postgresql", 0) == 0 || scheme.rfind("mysql", 0) == 0) {
-    error = "reading a Nova database over " + scheme +
-            " is not built in yet; copy key_pairs into SQLite or use an SQLite URL";
-    return nullptr;
+    return Status::invalid_input(
+        "reading a Nova database over " + scheme +
+        " is not built in yet; copy key_pairs into SQLite or use an SQLite URL");
   }
-  error = "unsupported connection URL (expected sqlite:///<path>)";
-  return nullptr;
+  return Status::invalid_input("unsupported connection URL (expected sqlite:///<path>)");
 }
 
 std::optional<std::string> nova_timestamp(const std::string& s) {
@@ -130,19 +123,21 @@ std::optional<std::string> nova_timestamp(const std::string& s) {
   return s.substr(0, 10) + "T" + s.substr(11, 8) + "." + fraction;
 }
 
-std::optional<std::string> check_nova_row(const NovaKeypairRow& row, store::StoredKeypair& out) {
-  if (row.deleted) return "deleted in Nova";
-  if (!row.user_id || row.user_id->empty()) return "no user_id";
-  if (row.user_id->size() > 255) return "user_id longer than 255 characters";
-  if (!row.name || row.name->empty()) return "no name";
-  if (row.name->size() > 255) return "name longer than 255 characters";
+Result<store::StoredKeypair> check_nova_row(const NovaKeypairRow& row) {
+  auto refuse = [](std::string why) { return Status::invalid_input(std::move(why)); };
+  if (row.deleted) return refuse("deleted in Nova");
+  if (!row.user_id || row.user_id->empty()) return refuse("no user_id");
+  if (row.user_id->size() > 255) return refuse("user_id longer than 255 characters");
+  if (!row.name || row.name->empty()) return refuse("no name");
+  if (row.name->size() > 255) return refuse("name longer than 255 characters");
   std::string type = row.type.value_or("ssh");
-  if (type != "ssh" && type != "x509") return "unknown type '" + type + "'";
-  if (!row.public_key || row.public_key->empty()) return "no public key";
-  if (!row.fingerprint || row.fingerprint->empty()) return "no fingerprint";
-  if (!row.created_at) return "no created_at";
+  if (type != "ssh" && type != "x509") return refuse("unknown type '" + type + "'");
+  if (!row.public_key || row.public_key->empty()) return refuse("no public key");
+  if (!row.fingerprint || row.fingerprint->empty()) return refuse("no fingerprint");
+  if (!row.created_at) return refuse("no created_at");
   auto created = nova_timestamp(*row.created_at);
-  if (!created) return "created_at '" + *row.created_at + "' is not a timestamp";
+  if (!created) return refuse("created_at '" + *row.created_at + "' is not a timestamp");
+  store::StoredKeypair out;
   out.id = row.id;
   out.user_id = *row.user_id;
   out.name = *row.name;
@@ -150,7 +145,7 @@ std::optional<std::string> check_nova_row(const NovaKeypairRow& row, store::Stor
   out.public_key = *row.public_key;
   out.fingerprint = *row.fingerprint;
   out.created_at = *created;
-  return std::nullopt;
+  return out;
 }
 
 ImportReport import_from_nova(NovaKeypairSource& source, store::KeypairDatabase& store,
@@ -159,28 +154,27 @@ ImportReport import_from_nova(NovaKeypairSource& source, store::KeypairDatabase&
   RowImporter importer(store, true, report);
   std::int64_t after = 0;
   for (;;) {
-    std::vector<NovaKeypairRow> rows;
-    std::string error;
-    if (!source.read(after, RowImporter::kBatchSize, rows, error)) {
-      report.failed = true;
-      report.error = error;
+    auto read = source.read(after, RowImporter::kBatchSize);
+    if (!read) {
+      report.stopped = std::move(read).status();
       return report;
     }
+    const std::vector<NovaKeypairRow>& rows = *read;
     if (rows.empty()) break;
     for (const auto& row : rows) {
       ++report.read;
       std::string where = "nova id " + std::to_string(row.id);
-      store::StoredKeypair keypair;
-      if (auto why = check_nova_row(row, keypair)) {
-        report.skipped.push_back({where, *why});
-      } else if (!importer.add(std::move(keypair), where)) {
+      auto keypair = check_nova_row(row);
+      if (!keypair) {
+        report.skipped.push_back({where, keypair.status().message()});
+      } else if (!importer.add(std::move(keypair).value(), where)) {
         return report;
       }
     }
     after = rows.back().id;
     if (progress) progress->update(report.read);
   }
-  importer.finish();
+  (void)importer.finish();  // a failure is in report.stopped
   return report;
 }
 

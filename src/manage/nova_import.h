@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
 #include "manage/backup.h"
 #include "manage/progress.h"
 #include "store/keypair_store.h"
@@ -33,22 +34,23 @@ struct NovaKeypairRow {
 class NovaKeypairSource {
  public:
   virtual ~NovaKeypairSource() = default;
-  virtual bool count(std::int64_t& rows, std::string& error) = 0;
+  // Failures are unavailable, with the database's reason.
+  virtual Result<std::int64_t> count() = 0;
   // Up to `max` rows after `after_id`; an empty result means the end.
-  virtual bool read(std::int64_t after_id, std::size_t max, std::vector<NovaKeypairRow>& out,
-                    std::string& error) = 0;
+  virtual Result<std::vector<NovaKeypairRow>> read(std::int64_t after_id, std::size_t max) = 0;
 };
 
 // `url` in SQLAlchemy's spelling, as in nova.conf's [api_database] connection:
-// sqlite:///relative/path or sqlite:////absolute/path. Opened read-only.
-std::unique_ptr<NovaKeypairSource> open_nova_source(const std::string& url, std::string& error);
+// sqlite:///relative/path or sqlite:////absolute/path. Opened read-only. invalid_input for a URL
+// keypaird cannot read, unavailable when the database cannot be opened or has no key_pairs.
+Result<std::unique_ptr<NovaKeypairSource>> open_nova_source(const std::string& url);
 
 // Nova's DATETIME text ("2014-05-07 12:06:13.681238", fraction optional) in the form its API
 // shows ("2014-05-07T12:06:13.681238", always six digits); nullopt when it is not a timestamp.
 std::optional<std::string> nova_timestamp(const std::string& stored);
 
-// Why a Nova row cannot be imported, or nullopt when it can (then `out` holds it).
-std::optional<std::string> check_nova_row(const NovaKeypairRow& row, store::StoredKeypair& out);
+// The keypair to import, or invalid_input saying why the Nova row cannot be imported.
+Result<store::StoredKeypair> check_nova_row(const NovaKeypairRow& row);
 
 ImportReport import_from_nova(NovaKeypairSource& source, store::KeypairDatabase& store,
                               Progress* progress);

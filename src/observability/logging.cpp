@@ -146,19 +146,17 @@ class LineSink final : public spdlog::sinks::base_sink<Mutex> {
     if (fd_ > 2) ::close(fd_);
   }
 
-  bool open(const std::string& path, std::string& error) EXCLUDES(mutex_) {
+  Status open(const std::string& path) EXCLUDES(mutex_) {
     int fd = STDERR_FILENO;
     if (!path.empty()) {
       fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-      if (fd < 0) {
-        error = "cannot open log file " + path + ": " + std::strerror(errno);
-        return false;
-      }
+      if (fd < 0)
+        return Status::unavailable("cannot open log file " + path + ": " + std::strerror(errno));
     }
     MutexLock lock(mutex_);
     if (fd_ > 2) ::close(fd_);
     fd_ = fd;
-    return true;
+    return Status::ok();
   }
 
  protected:
@@ -220,9 +218,9 @@ std::string format_access(const RequestLog& request, bool json) {
   return out;
 }
 
-std::shared_ptr<LogOutput> LogOutput::install(const LogSettings& settings, std::string& error) {
+Result<std::shared_ptr<LogOutput>> LogOutput::install(const LogSettings& settings) {
   auto sink = std::make_shared<LineSink>();
-  if (!sink->open(settings.file, error)) return nullptr;
+  if (auto opened = sink->open(settings.file); !opened.is_ok()) return opened;
   sink->set_formatter(std::make_unique<LineFormatter>(settings.json));
   auto level = spdlog::level::from_str(settings.level == "warning" ? "warn" : settings.level);
   auto main_logger = std::make_shared<spdlog::logger>("keypaird", sink);
@@ -240,9 +238,9 @@ void LogOutput::set_level(const std::string& level) {
   settings_.level = level;
 }
 
-bool LogOutput::reopen(std::string& error) {
-  if (settings_.file.empty()) return true;
-  return sink_->open(settings_.file, error);
+Status LogOutput::reopen() {
+  if (settings_.file.empty()) return Status::ok();
+  return sink_->open(settings_.file);
 }
 
 void LogOutput::access(const RequestLog& request) {

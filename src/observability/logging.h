@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "common/status.h"
 #include "observability/metrics.h"
 
 namespace keypaird::observability {
@@ -26,12 +27,13 @@ class LineSink;
 // Thread-safe. Lives as long as the process logs.
 class LogOutput {
  public:
-  // Opens the output and makes it spdlog's default logger. Returns null and sets `error` when
-  // the log file cannot be opened.
-  static std::shared_ptr<LogOutput> install(const LogSettings& settings, std::string& error);
+  // Opens the output and makes it spdlog's default logger. Unavailable when the log file cannot
+  // be opened.
+  static Result<std::shared_ptr<LogOutput>> install(const LogSettings& settings);
 
   // Reopens the log file by name (after logrotate moved it away); a no-op on stderr.
-  bool reopen(std::string& error);
+  // Unavailable when it cannot be opened (the old file stays in use).
+  Status reopen();
 
   // Changes the level of every log line, access lines included ("debug" ... "error").
   void set_level(const std::string& level);

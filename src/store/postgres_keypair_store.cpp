@@ -436,50 +436,52 @@ std::unique_ptr<PostgresConnection> PostgresKeypairStore::acquire(Clock::time_po
   // After a failed connect, callers fail at once for a moment instead of each waiting out its
   // own connect against a server that is down.
   constexpr auto kRetryConnectAfter = std::chrono::milliseconds(200);
-  std::unique_lock lock(pool_mutex_);
-  for (;;) {
-    if (Clock::now() >= deadline) return nullptr;
-    while (!idle_.empty()) {
-      auto c = std::move(idle_.back());
-      idle_.pop_back();
-      if (c->looks_alive()) {
-        reused = true;
-        c->handed_out();
-        return c;
+  {
+    MutexLock lock(pool_mutex_);
+    for (;;) {
+      if (Clock::now() >= deadline) return nullptr;
+      while (!idle_.empty()) {
+        auto c = std::move(idle_.back());
+        idle_.pop_back();
+        if (c->looks_alive()) {
+          reused = true;
+          c->handed_out();
+          return c;
+        }
+        --open_;  // its server went away; the destructor closes it
       }
-      --open_;  // its server went away; the destructor closes it
-    }
-    if (open_ < options_.pool_size) {
-      if (Clock::now() - connect_failed_at_ < kRetryConnectAfter) return nullptr;
-      ++open_;
-      lock.unlock();
-      std::string error;
-      auto c = PostgresConnection::open(options_.url, options_.timeout, true, deadline, error);
-      lock.lock();
-      if (c) {
-        if (database_down_) spdlog::info("database: connected again");
-        database_down_ = false;
-        reused = false;
-        return c;
+      if (open_ < options_.pool_size) {
+        if (Clock::now() - connect_failed_at_ < kRetryConnectAfter) return nullptr;
+        ++open_;
+        break;  // a free slot, taken: connect outside the lock
       }
-      warn("cannot connect: " + error);
-      database_down_ = true;
-      --open_;
-      connect_failed_at_ = Clock::now();
-      pool_changed_.notify_one();
-      return nullptr;
+      // Every connection is busy. While the database is failing they are most likely stuck
+      // until their own deadlines: answer now rather than queue behind them, so that a burst of
+      // requests against a dead database cannot hold every thread for a timeout each.
+      if (database_down_) return nullptr;
+      (void)pool_changed_.wait_until(pool_mutex_, deadline);
     }
-    // Every connection is busy. While the database is failing they are most likely stuck
-    // until their own deadlines: answer now rather than queue behind them, so that a burst of
-    // requests against a dead database cannot hold every thread for a timeout each.
-    if (database_down_) return nullptr;
-    pool_changed_.wait_until(lock, deadline);
   }
+  std::string error;
+  auto c = PostgresConnection::open(options_.url, options_.timeout, true, deadline, error);
+  MutexLock lock(pool_mutex_);
+  if (c) {
+    if (database_down_) spdlog::info("database: connected again");
+    database_down_ = false;
+    reused = false;
+    return c;
+  }
+  warn("cannot connect: " + error);
+  database_down_ = true;
+  --open_;
+  connect_failed_at_ = Clock::now();
+  pool_changed_.notify_one();
+  return nullptr;
 }
 
 void PostgresKeypairStore::release(std::unique_ptr<PostgresConnection> connection) {
   {
-    std::lock_guard lock(pool_mutex_);
+    MutexLock lock(pool_mutex_);
     if (connection->broken()) {
       --open_;
       database_down_ = true;

@@ -11,14 +11,13 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "common/thread_annotations.h"
 #include "store/keypair_store.h"
 
 namespace keypaird::store {
@@ -61,8 +60,9 @@ class PostgresKeypairStore final : public KeypairDatabase {
  private:
   using Clock = std::chrono::steady_clock;
 
-  std::unique_ptr<PostgresConnection> acquire(Clock::time_point deadline, bool& reused);
-  void release(std::unique_ptr<PostgresConnection> connection);
+  std::unique_ptr<PostgresConnection> acquire(Clock::time_point deadline, bool& reused)
+      EXCLUDES(pool_mutex_);
+  void release(std::unique_ptr<PostgresConnection> connection) EXCLUDES(pool_mutex_);
   // Runs `work` on a pooled connection within one deadline. When a reused connection turns out
   // to be dead before anything was done on it (the server restarted while it sat idle), tries
   // once more on a fresh one.
@@ -72,14 +72,13 @@ class PostgresKeypairStore final : public KeypairDatabase {
   void warn(const std::string& error);
 
   PostgresOptions options_;
-  std::mutex pool_mutex_;
-  std::condition_variable pool_changed_;
-  std::vector<std::unique_ptr<PostgresConnection>> idle_;  // guarded by pool_mutex_
-  std::size_t open_ = 0;                   // idle + leased + being opened; guarded by pool_mutex_
-  Clock::time_point connect_failed_at_{};  // guarded by pool_mutex_
-  // Set when a connect fails or a connection breaks, cleared by a success; guarded by
-  // pool_mutex_.
-  bool database_down_ = false;
+  Mutex pool_mutex_;
+  CondVar pool_changed_;  // an idle connection or a free slot appeared
+  std::vector<std::unique_ptr<PostgresConnection>> idle_ GUARDED_BY(pool_mutex_);
+  std::size_t open_ GUARDED_BY(pool_mutex_) = 0;  // idle + leased + being opened
+  Clock::time_point connect_failed_at_ GUARDED_BY(pool_mutex_){};
+  // Set when a connect fails or a connection breaks, cleared by a success.
+  bool database_down_ GUARDED_BY(pool_mutex_) = false;
   std::atomic<Clock::rep> last_warning_{0};
 };
 

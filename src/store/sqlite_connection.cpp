@@ -74,14 +74,13 @@ SqliteConnection::SqliteConnection(const std::string& path) {
   exec("PRAGMA foreign_keys=ON");
 }
 
-std::unique_ptr<SqliteConnection> SqliteConnection::open_read_only(const std::string& path,
-                                                                   std::string& error) {
+Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open_read_only(
+    const std::string& path) {
   std::unique_ptr<SqliteConnection> connection(new SqliteConnection());
   int rc = sqlite3_open_v2(path.c_str(), &connection->db_, SQLITE_OPEN_READONLY, nullptr);
-  if (rc != SQLITE_OK) {
-    error = connection->db_ ? sqlite3_errmsg(connection->db_) : sqlite3_errstr(rc);
-    return nullptr;  // the destructor closes the handle SQLite may have allocated
-  }
+  if (rc != SQLITE_OK)  // the destructor closes the handle SQLite may have allocated
+    return Status::unavailable(connection->db_ ? sqlite3_errmsg(connection->db_)
+                                               : sqlite3_errstr(rc));
   return connection;
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "common/status.h"
 #include "store/keypair_store.h"
 
 struct sqlite3;
@@ -69,10 +70,9 @@ class SqliteConnection {
   // foreign keys on, waiting up to 10 s for a lock. Throws std::runtime_error ("cannot open
   // database <path>: <reason>") when the database cannot be opened or set up.
   explicit SqliteConnection(const std::string& path);
-  // A read-only connection to an existing file, changing nothing in it (no pragmas): null, and
-  // `error` set to SQLite's reason, when it cannot be opened.
-  static std::unique_ptr<SqliteConnection> open_read_only(const std::string& path,
-                                                          std::string& error);
+  // A read-only connection to an existing file, changing nothing in it (no pragmas); when it
+  // cannot be opened, unavailable with SQLite's reason as the message.
+  static Result<std::unique_ptr<SqliteConnection>> open_read_only(const std::string& path);
   ~SqliteConnection();
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;

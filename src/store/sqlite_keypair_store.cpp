@@ -300,42 +300,30 @@ Result<std::vector<Status>> SqliteKeypairStore::restore(const std::vector<Stored
   return result.get();
 }
 
-bool SqliteKeypairStore::read_schema_version(const std::string& path, int& version,
-                                             std::string& error) {
-  version = 0;
-  if (::access(path.c_str(), F_OK) != 0) return true;
-  sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-  if (rc != SQLITE_OK) {
-    error = "cannot open database " + path + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-    sqlite3_close(db);
-    return false;
+Result<int> SqliteKeypairStore::read_schema_version(const std::string& path) {
+  if (::access(path.c_str(), F_OK) != 0) return 0;
+  auto opened = SqliteConnection::open_read_only(path);
+  if (!opened)
+    return Status::unavailable("cannot open database " + path + ": " + opened.status().message());
+  SqliteConnection& db = **opened;
+  bool has_table = false;
+  try {
+    Binding b(db.statement(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"));
+    has_table = b.step() == SQLITE_ROW && b.column_int(0) > 0;
+  } catch (const std::exception&) {
+    return Status::unavailable("cannot read database " + path + ": " + db.error_message());
   }
-  bool ok = true;
-  sqlite3_stmt* stmt = nullptr;
-  rc = sqlite3_prepare_v2(
-      db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'", -1,
-      &stmt, nullptr);
-  bool has_table =
-      rc == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_int64(stmt, 0) > 0;
-  if (rc != SQLITE_OK) {
-    error = std::string("cannot read database ") + path + ": " + sqlite3_errmsg(db);
-    ok = false;
+  if (!has_table) return 0;
+  std::string problem;
+  try {
+    Binding b(db.statement(kProbeSql));
+    if (b.step() == SQLITE_ROW) return static_cast<int>(b.column_int(0));
+    problem = db.error_message();  // before the binding's reset
+  } catch (const std::exception&) {
+    problem = db.error_message();
   }
-  sqlite3_finalize(stmt);
-  stmt = nullptr;
-  if (ok && has_table) {
-    if (sqlite3_prepare_v2(db, kProbeSql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW) {
-      version = static_cast<int>(sqlite3_column_int64(stmt, 0));
-    } else {
-      error = std::string("cannot read the schema version of ") + path + ": " + sqlite3_errmsg(db);
-      ok = false;
-    }
-    sqlite3_finalize(stmt);
-  }
-  sqlite3_close(db);
-  return ok;
+  return Status::unavailable("cannot read the schema version of " + path + ": " + problem);
 }
 
 namespace {

@@ -57,8 +57,8 @@ class SqliteKeypairStore final : public KeypairDatabase {
   static constexpr int kSchemaVersion = 1;
 
   // The schema version of the database file at `path` without changing it: 0 when the file or
-  // its schema does not exist yet. Returns false and sets `error` when the file cannot be read.
-  static bool read_schema_version(const std::string& path, int& version, std::string& error);
+  // its schema does not exist yet. Unavailable when the file cannot be read.
+  static Result<int> read_schema_version(const std::string& path);
 
  private:
   struct CreateOp {

@@ -60,9 +60,9 @@ Result<SchemaVersions> read_keypair_store_schema_version(const std::string& conn
     return Status::invalid_input("unsupported database connection URL (expected sqlite:///<path>)");
   SchemaVersions versions;
   versions.latest = SqliteKeypairStore::kSchemaVersion;
-  std::string error;
-  if (!SqliteKeypairStore::read_schema_version(path, versions.current, error))
-    return Status::unavailable(error);
+  auto current = SqliteKeypairStore::read_schema_version(path);
+  if (!current) return std::move(current).status();
+  versions.current = *current;
   return versions;
 }
 

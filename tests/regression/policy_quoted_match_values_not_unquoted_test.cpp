@@ -11,12 +11,11 @@ namespace {
 bool allows(const std::string& expression, const RequestContext& context,
             const std::string& target_user) {
   auto built = RulePolicy::build({{"os_compute_api:os-keypairs:create", expression}}, nullptr);
-  if (auto* error = std::get_if<std::string>(&built)) {
-    ADD_FAILURE() << *error;
+  if (!built) {
+    ADD_FAILURE() << built.status().message();
     return false;
   }
-  return std::get<std::shared_ptr<RulePolicy>>(built)->allows("os_compute_api:os-keypairs:create",
-                                                              context, target_user);
+  return (*built)->allows("os_compute_api:os-keypairs:create", context, target_user);
 }
 
 }  // namespace

@@ -29,13 +29,15 @@ TEST(BackupTest, LineRoundTrip) {
   auto k = row(7, "u", "n\xc3\xa9 \"q\"");
   std::string line = manage::keypair_to_json_line(k);
   EXPECT_EQ(line.find('\n'), std::string::npos);
-  store::StoredKeypair back;
-  std::string error;
-  ASSERT_TRUE(manage::keypair_from_json_line(line, back, error)) << error;
-  EXPECT_EQ(manage::keypair_to_json_line(back), line);
-  EXPECT_EQ(back.name, k.name);
-  EXPECT_FALSE(manage::keypair_from_json_line("{\"id\": 1}", back, error));
-  EXPECT_FALSE(manage::keypair_from_json_line("[]", back, error));
+  auto back = manage::keypair_from_json_line(line);
+  ASSERT_TRUE(back.is_ok()) << back.status().message();
+  EXPECT_EQ(manage::keypair_to_json_line(*back), line);
+  EXPECT_EQ(back->name, k.name);
+  auto no_user = manage::keypair_from_json_line("{\"id\": 1}");
+  ASSERT_FALSE(no_user.is_ok());
+  EXPECT_TRUE(no_user.status().is(ErrorKind::invalid_input));
+  EXPECT_EQ(no_user.status().message(), "\"user_id\" is missing or not a string");
+  EXPECT_EQ(manage::keypair_from_json_line("[]").status().message(), "not a JSON object");
 }
 
 TEST(BackupTest, ExportImportIntoEmptyStoreIsExact) {
@@ -43,17 +45,16 @@ TEST(BackupTest, ExportImportIntoEmptyStoreIsExact) {
   std::vector<store::StoredKeypair> rows{row(3, "a", "x"), row(9, "b", "y"), row(4, "a", "z")};
   ASSERT_TRUE(source.restore(rows).is_ok());
   std::ostringstream first;
-  std::int64_t written = 0;
-  std::string error;
-  ASSERT_TRUE(manage::export_keypairs(source, first, nullptr, written, error));
-  EXPECT_EQ(written, 3);
+  auto written = manage::export_keypairs(source, first, nullptr);
+  ASSERT_TRUE(written.is_ok());
+  EXPECT_EQ(*written, 3);
 
   store::MemoryKeypairStore target;
   std::istringstream in(first.str());
   auto report = manage::import_keypairs(target, in, nullptr);
   EXPECT_EQ(report.imported, 3);
   std::ostringstream second;
-  ASSERT_TRUE(manage::export_keypairs(target, second, nullptr, written, error));
+  ASSERT_TRUE(manage::export_keypairs(target, second, nullptr).is_ok());
   EXPECT_EQ(second.str(), first.str());
 
   std::istringstream again(first.str());
@@ -68,8 +69,10 @@ TEST(BackupTest, RenumbersAfterEverythingElse) {
   ASSERT_TRUE(target.restore({row(2, "other", "taken")}).is_ok());
   manage::ImportReport report;
   manage::RowImporter importer(target, true, report);
-  for (int i = 1; i <= 1200; ++i) importer.add(row(i, "u", "k" + std::to_string(i)), "r");
-  ASSERT_TRUE(importer.finish());
+  for (int i = 1; i <= 1200; ++i)
+    ASSERT_TRUE(importer.add(row(i, "u", "k" + std::to_string(i)), "r").is_ok());
+  ASSERT_TRUE(importer.finish().is_ok());
+  EXPECT_TRUE(report.stopped.is_ok());
   EXPECT_EQ(report.imported, 1200);
   EXPECT_EQ(report.renumbered, 1);
   auto k = target.get("u", "k2");
@@ -100,24 +103,30 @@ TEST(NovaImportTest, RowChecks) {
   r.public_key = "pk";
   r.type = "x509";
   r.created_at = "2014-05-07 12:06:13.681238";
-  store::StoredKeypair out;
-  EXPECT_FALSE(manage::check_nova_row(r, out));
-  EXPECT_EQ(out.id, 5);
-  EXPECT_EQ(out.type, "x509");
-  EXPECT_EQ(out.created_at, "2014-05-07T12:06:13.681238");
+  auto out = manage::check_nova_row(r);
+  ASSERT_TRUE(out.is_ok()) << out.status().message();
+  EXPECT_EQ(out->id, 5);
+  EXPECT_EQ(out->type, "x509");
+  EXPECT_EQ(out->created_at, "2014-05-07T12:06:13.681238");
+  auto why = [](const manage::NovaKeypairRow& row) {
+    auto checked = manage::check_nova_row(row);
+    EXPECT_FALSE(checked.is_ok());
+    return checked.is_ok() ? std::string() : checked.status().message();
+  };
   auto broken = r;
   broken.deleted = true;
-  EXPECT_EQ(manage::check_nova_row(broken, out), "deleted in Nova");
+  EXPECT_EQ(why(broken), "deleted in Nova");
   broken = r;
   broken.type = "rsa";
-  EXPECT_EQ(manage::check_nova_row(broken, out), "unknown type 'rsa'");
+  EXPECT_EQ(why(broken), "unknown type 'rsa'");
   broken = r;
   broken.public_key.reset();
-  EXPECT_EQ(manage::check_nova_row(broken, out), "no public key");
+  EXPECT_EQ(why(broken), "no public key");
   broken = r;
   broken.name = std::string(256, 'n');
-  EXPECT_EQ(manage::check_nova_row(broken, out), "name longer than 255 characters");
-  std::string error;
-  EXPECT_FALSE(manage::open_nova_source("postgresql://nova@db/nova_api", error));
-  EXPECT_NE(error.find("postgresql"), std::string::npos);
+  EXPECT_EQ(why(broken), "name longer than 255 characters");
+  auto source = manage::open_nova_source("postgresql://nova@db/nova_api");
+  ASSERT_FALSE(source.is_ok());
+  EXPECT_TRUE(source.status().is(ErrorKind::invalid_input));
+  EXPECT_NE(source.status().message().find("postgresql"), std::string::npos);
 }

@@ -133,15 +133,16 @@ TEST_F(SqliteConnectionTest, BindsTextIntegersAndNull) {
 }
 
 TEST_F(SqliteConnectionTest, ReadOnlyOpensReadAndChangeNothing) {
-  std::string error;
-  EXPECT_EQ(SqliteConnection::open_read_only(path_, error), nullptr);  // not created
-  EXPECT_FALSE(error.empty());
+  auto missing = SqliteConnection::open_read_only(path_);  // not created
+  ASSERT_FALSE(missing.is_ok());
+  EXPECT_TRUE(missing.status().is(keypaird::ErrorKind::unavailable));
+  EXPECT_FALSE(missing.status().message().empty());
   EXPECT_FALSE(std::filesystem::exists(path_));
 
   create_rows();
-  error.clear();
-  auto c = SqliteConnection::open_read_only(path_, error);
-  ASSERT_NE(c, nullptr) << error;
+  auto opened = SqliteConnection::open_read_only(path_);
+  ASSERT_TRUE(opened.is_ok()) << opened.status().message();
+  auto& c = *opened;
   SqliteBinding count(c->statement("SELECT count(*) FROM key_pairs"));
   ASSERT_EQ(count.step(), SQLITE_ROW);
   EXPECT_EQ(count.column_int(0), 2);

@@ -83,12 +83,12 @@ TEST_F(SqliteRestoreTest, HealthyUntilTheFileGoesAway) {
 }
 
 TEST_F(SqliteRestoreTest, SchemaVersionWithoutMigrating) {
-  int version = -1;
-  std::string error;
-  ASSERT_TRUE(SqliteKeypairStore::read_schema_version(path_, version, error)) << error;
-  EXPECT_EQ(version, 0);
+  auto version = SqliteKeypairStore::read_schema_version(path_);
+  ASSERT_TRUE(version.is_ok()) << version.status().message();
+  EXPECT_EQ(*version, 0);
   EXPECT_FALSE(std::filesystem::exists(path_));
   { SqliteKeypairStore store(path_); }
-  ASSERT_TRUE(SqliteKeypairStore::read_schema_version(path_, version, error)) << error;
-  EXPECT_EQ(version, SqliteKeypairStore::kSchemaVersion);
+  version = SqliteKeypairStore::read_schema_version(path_);
+  ASSERT_TRUE(version.is_ok()) << version.status().message();
+  EXPECT_EQ(*version, SqliteKeypairStore::kSchemaVersion);
 }
