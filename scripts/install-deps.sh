@@ -23,6 +23,9 @@ test_packages=(
   # Keystone tests: a real Keystone under uwsgi, and the real clients.
   keystone uwsgi uwsgi-plugin-python3 python3-openstackclient python3-openstacksdk
   python3-cryptography
+  # The differential test (tests/differential): the real nova-api (python3-nova 26.2.2, Zed)
+  # as the oracle, run by the test itself under uwsgi on loopback.
+  nova-api
   # Hardening tests: the unit's syscall filter (libseccomp), systemd-analyze, gcore, and the
   # reference policy engine.
   python3-seccomp systemd gdb python3-oslo.policy

@@ -96,8 +96,14 @@ std::string check_name(const json::value& value, NameRule rule) {
   if (length < 1) return field_error("name", value, python_repr(name) + " is too short");
   if (length > 255) return field_error("name", value, python_repr(name) + " is too long");
   auto cps = decode(name);
-  bool printable = !is_space(cps.front()) && !is_space(cps.back()) &&
-                   std::all_of(cps.begin(), cps.end(), is_printable_name_char);
+  // Before 2.92 Nova checks "printable, no whitespace at either end" with a Python regex ending
+  // in `$`, which also matches just before a final newline: "abc\n" passes that check (and
+  // fails the next one, "Only expected characters").
+  std::u32string_view checked = cps;
+  if (rule != NameRule::printable_2_92 && checked.size() > 1 && checked.back() == U'\n')
+    checked.remove_suffix(1);
+  bool printable = !is_space(checked.front()) && !is_space(checked.back()) &&
+                   std::all_of(checked.begin(), checked.end(), is_printable_name_char);
   if (!printable)
     return std::string(kInvalidName) +
            "printable characters. Can not start or end with whitespace.";

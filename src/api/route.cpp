@@ -41,10 +41,23 @@ void route_keypairs(bhttp::verb method, std::string_view path, Route& route) {
   if (member) route.name = segments[1];
 }
 
+// paste's URL map matches its prefixes on the path with every run of slashes made one
+// (norm_url_re, '//+' -> '/') and hands the app that normalised path: "//v2.1/os-keypairs" is
+// the compute API's "/v2.1/os-keypairs", "/v2.1//" the v2.1 document, "//" the root document.
+std::string collapse_slashes(std::string_view path) {
+  std::string out;
+  out.reserve(path.size());
+  for (char c : path)
+    if (c != '/' || out.empty() || out.back() != '/') out += c;
+  return out;
+}
+
 }  // namespace
 
-Route route_request(bhttp::verb method, std::string_view path) {
+Route route_request(bhttp::verb method, std::string_view raw_path) {
   Route route;
+  const std::string normalised = collapse_slashes(raw_path);
+  std::string_view path = normalised;
   if (path == "/") {
     route.target = RouteTarget::root_versions;
   } else if (path == "/v2.1" || path == "/v2.1/" || path == "/v2" || path == "/v2/") {
@@ -55,7 +68,7 @@ Route route_request(bhttp::verb method, std::string_view path) {
     route.v2_1 = path.rfind("/v2.1/", 0) == 0;
     route.legacy_v2 = !route.v2_1;
     route_keypairs(method, path, route);
-  } else if (is_healthcheck_path(std::string(path))) {
+  } else if (is_healthcheck_path(std::string(raw_path))) {
     route.target = RouteTarget::healthcheck;
   } else if (path == "/metrics") {
     route.target = RouteTarget::metrics;

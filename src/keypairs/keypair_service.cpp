@@ -29,8 +29,12 @@ Status unavailable() {
 
 Status quota_exceeded() { return Status::quota_exceeded("Quota exceeded, too many key pairs."); }
 
+// A caller without a user id (noauth2's `X-Auth-Token: ""` or ":project") is Nova's context
+// with user_id None, and Nova says so.
+std::string nova_user(const std::string& user_id) { return user_id.empty() ? "None" : user_id; }
+
 Status not_found(const std::string& user_id, const std::string& name) {
-  return Status::not_found("Keypair " + name + " not found for user " + user_id);
+  return Status::not_found("Keypair " + name + " not found for user " + nova_user(user_id));
 }
 
 Status duplicate(const std::string& name) {
@@ -108,6 +112,9 @@ asio::awaitable<Status> KeypairService::check_quota(const std::string& user_id) 
 }
 
 asio::awaitable<Result<CreatedKeypair>> KeypairService::create(const CreateRequest& request) {
+  // Nova's quota check, its first step, refuses a context without a user id with a bare
+  // Forbidden, whatever the key: nothing is stored for user None.
+  if (request.user_id.empty()) co_return Status::forbidden("Forbidden");
   store::StoredKeypair row;
   row.user_id = request.user_id;
   row.name = request.name;
