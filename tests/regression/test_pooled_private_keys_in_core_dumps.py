@@ -20,6 +20,7 @@ POOL = 4
 
 
 @unittest.skipUnless(scan.gcore_available(), "gcore (gdb) is not installed")
+@unittest.skipIf(scan.sanitized_build(BINARY), "a sanitizer build's core would fill the disk")
 class PooledKeysInCoreDumps(unittest.TestCase):
     def test_a_core_taken_with_a_full_pool_holds_none_of_the_pooled_private_keys(self):
         server = Keypaird(BINARY, f"[keypaird]\nkey_pool_size = {POOL}\n"
