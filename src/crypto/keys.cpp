@@ -247,14 +247,14 @@ Result<std::string> ssh_public_key_fingerprint(std::string_view public_key) {
 Result<std::string> x509_certificate_fingerprint(std::string_view pem) {
   const OpenSslErrorScope errors;
   if (!is_valid_utf8(pem)) return refuse("the certificate is not valid UTF-8 text");
-  auto found = find_pem_certificate(pem);
-  if (!found.der) return refuse(std::move(found.error));
-  if (auto problem = certificate_der_problem(*found.der)) {
-    return refuse("the certificate could not be parsed: " + *problem);
+  auto der = find_pem_certificate(pem);
+  if (!der.is_ok()) return std::move(der).status();
+  if (const Status parsed = check_certificate_der(*der); !parsed.is_ok()) {
+    return refuse("the certificate could not be parsed: " + parsed.message());
   }
   // pyca hashes its re-encoding of the parsed certificate, which for DER it accepted is these
   // same bytes.
-  return fingerprint(EVP_sha1(), *found.der);
+  return fingerprint(EVP_sha1(), *der);
 }
 
 RsaKey& RsaKey::operator=(RsaKey&& other) noexcept {
