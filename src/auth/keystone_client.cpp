@@ -162,9 +162,9 @@ asio::awaitable<KeystoneResult<ServiceToken>> KeystoneClient::issue_service_toke
   request.set(bhttp::field::accept, "application/json");
   request.body() = json::serialize(body);
   auto result = co_await client_.send(*url, std::move(request));
-  if (auto* error = std::get_if<http::ClientError>(&result))
-    co_return KeystoneError{KeystoneError::Kind::unavailable, error->message};
-  auto& response = std::get<http::ClientResponse>(result);
+  if (!result.is_ok())
+    co_return KeystoneError{KeystoneError::Kind::unavailable, result.status().message()};
+  auto& response = *result;
   if (response.result_int() == 401)
     co_return KeystoneError{KeystoneError::Kind::service_rejected,
                             "Keystone refused keypaird's credentials ([keystone_authtoken] "
@@ -207,9 +207,9 @@ asio::awaitable<KeystoneResult<TokenInfo>> KeystoneClient::validate(ServiceToken
   // No "OpenStack-Identity-Access-Rules: 1": keypaird does not enforce application credential
   // access rules, so Keystone must refuse such tokens rather than hand them to us.
   auto result = co_await client_.send(*url, std::move(request));
-  if (auto* error = std::get_if<http::ClientError>(&result))
-    co_return KeystoneError{KeystoneError::Kind::unavailable, error->message};
-  auto& response = std::get<http::ClientResponse>(result);
+  if (!result.is_ok())
+    co_return KeystoneError{KeystoneError::Kind::unavailable, result.status().message()};
+  auto& response = *result;
   switch (response.result_int()) {
     case 200:
       break;
