@@ -10,7 +10,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view line(reinterpret_cast<const char*>(data), size);
   auto result = keypaird::crypto::ssh_public_key_fingerprint(line);
-  if (result.fingerprint && result.fingerprint->size() != 47) std::abort();
-  if (!result.fingerprint && result.error.empty()) std::abort();
+  if (result.is_ok() && result->size() != 47) std::abort();
+  if (!result.is_ok() && result.status().message().empty()) std::abort();
   return 0;
 }

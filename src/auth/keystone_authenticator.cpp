@@ -159,13 +159,13 @@ asio::awaitable<KeystoneAuthenticator::Checked> KeystoneAuthenticator::validate_
     auto result = co_await client_.validate(*service, token, allow_expired);
     if (settings_.on_keystone_call) {
       std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-      const auto* failure = std::get_if<KeystoneError>(&result);
-      settings_.on_keystone_call(took.count(), !failure ? "valid"
-                                               : failure->kind == KeystoneError::Kind::token_invalid
+      settings_.on_keystone_call(took.count(), result.is_ok() ? "valid"
+                                               : result.status().is(ErrorKind::unauthenticated)
                                                    ? "rejected"
                                                    : "error");
     }
-    if (auto* info = std::get_if<TokenInfo>(&result)) {
+    if (result.is_ok()) {
+      TokenInfo* info = &*result;
       spdlog::debug(
           "keystone: token of user {} is valid until {}", info->user_id,
           std::chrono::duration_cast<std::chrono::seconds>(info->expires_at.time_since_epoch())
@@ -176,17 +176,17 @@ asio::awaitable<KeystoneAuthenticator::Checked> KeystoneAuthenticator::validate_
           policy_.is_admin(RequestContext{info->user_id, info->project_id, info->roles, false});
       co_return Checked{Validity::valid, std::make_shared<const TokenInfo>(std::move(*info))};
     }
-    const auto& error = std::get<KeystoneError>(result);
-    switch (error.kind) {
-      case KeystoneError::Kind::token_invalid:
-        spdlog::debug("keystone: a token was refused ({})", error.message);
+    const Status& error = result.status();
+    switch (error.kind()) {
+      case ErrorKind::unauthenticated:
+        spdlog::debug("keystone: a token was refused ({})", error.message());
         co_return Checked{Validity::invalid, nullptr};
-      case KeystoneError::Kind::service_rejected:
-        spdlog::warn("keystone: {}; authenticating again", error.message);
+      case ErrorKind::forbidden:
+        spdlog::warn("keystone: {}; authenticating again", error.message());
         rejected = service;
         continue;
-      case KeystoneError::Kind::unavailable:
-        spdlog::error("keystone: cannot validate tokens: {}", error.message);
+      default:
+        spdlog::error("keystone: cannot validate tokens: {}", error.message());
         co_return Checked{Validity::unavailable, nullptr};
     }
   }
@@ -218,7 +218,8 @@ asio::awaitable<std::shared_ptr<const ServiceToken>> KeystoneAuthenticator::serv
   ServiceTokenOutcome outcome;
   try {
     auto result = co_await client_.issue_service_token();
-    if (auto* token = std::get_if<ServiceToken>(&result)) {
+    if (result.is_ok()) {
+      ServiceToken* token = &*result;
       // Renew before expiry: 30 s early, or a quarter of the lifetime for short-lived tokens.
       auto lifetime = token->expires_at - token->issued_at;
       auto margin = std::min<SystemClock::duration>(std::chrono::seconds(30), lifetime / 4);
@@ -233,7 +234,7 @@ asio::awaitable<std::shared_ptr<const ServiceToken>> KeystoneAuthenticator::serv
       outcome.token = std::move(shared);
     } else {
       spdlog::error("keystone: cannot obtain keypaird's service token: {}",
-                    std::get<KeystoneError>(result).message);
+                    result.status().message());
     }
   } catch (const std::exception& e) {
     spdlog::error("keystone: cannot obtain keypaird's service token: {}", e.what());

@@ -143,9 +143,9 @@ KeystoneClient::KeystoneClient(KeystoneSettings settings, http::ClientOptions op
       auth_v3_url_(identity_v3_root(settings_.auth_url)),
       client_(std::move(options)) {}
 
-asio::awaitable<KeystoneResult<ServiceToken>> KeystoneClient::issue_service_token() const {
+asio::awaitable<Result<ServiceToken>> KeystoneClient::issue_service_token() const {
   auto url = http::parse_url(auth_v3_url_ + "/auth/tokens");
-  if (!url) co_return KeystoneError{KeystoneError::Kind::unavailable, "auth_url is not a URL"};
+  if (!url) co_return Status::unavailable("auth_url is not a URL");
   json::object password{{"user",
                          {{"name", settings_.username},
                           {"domain", {{"name", settings_.user_domain_name}}},
@@ -162,28 +162,24 @@ asio::awaitable<KeystoneResult<ServiceToken>> KeystoneClient::issue_service_toke
   request.set(bhttp::field::accept, "application/json");
   request.body() = json::serialize(body);
   auto result = co_await client_.send(*url, std::move(request));
-  if (auto* error = std::get_if<http::ClientError>(&result))
-    co_return KeystoneError{KeystoneError::Kind::unavailable, error->message};
-  auto& response = std::get<http::ClientResponse>(result);
+  if (!result.is_ok()) co_return std::move(result).status();
+  auto& response = *result;
   if (response.result_int() == 401)
-    co_return KeystoneError{KeystoneError::Kind::service_rejected,
-                            "Keystone refused keypaird's credentials ([keystone_authtoken] "
-                            "username/password/project_name)"};
+    co_return Status(ErrorKind::forbidden,
+                     "Keystone refused keypaird's credentials ([keystone_authtoken] "
+                     "username/password/project_name)");
   if (response.result_int() != 201 && response.result_int() != 200)
-    co_return KeystoneError{KeystoneError::Kind::unavailable, describe(response)};
+    co_return Status::unavailable(describe(response));
   boost::system::error_code parse_error;
   auto parsed = json::parse(response.body(), parse_error);
   auto subject = response.find("X-Subject-Token");
   if (parse_error || subject == response.end() || subject->value().empty())
-    co_return KeystoneError{KeystoneError::Kind::unavailable,
-                            "Keystone's token answer is malformed"};
+    co_return Status::unavailable("Keystone's token answer is malformed");
   ServiceToken token;
   token.token = std::string(subject->value());
   auto expires = parse_keystone_time(string_at(object_at(parsed, "token"), "expires_at"));
   auto issued = parse_keystone_time(string_at(object_at(parsed, "token"), "issued_at"));
-  if (!expires)
-    co_return KeystoneError{KeystoneError::Kind::unavailable,
-                            "Keystone's token answer has no expires_at"};
+  if (!expires) co_return Status::unavailable("Keystone's token answer has no expires_at");
   token.expires_at = *expires;
   token.issued_at = issued.value_or(SystemClock::now());
   auto identity = identity_url_from_catalog(parsed, settings_.interface, settings_.region_name);
@@ -191,15 +187,14 @@ asio::awaitable<KeystoneResult<ServiceToken>> KeystoneClient::issue_service_toke
   co_return token;
 }
 
-asio::awaitable<KeystoneResult<TokenInfo>> KeystoneClient::validate(ServiceToken service,
-                                                                    std::string subject_token,
-                                                                    bool allow_expired) const {
+asio::awaitable<Result<TokenInfo>> KeystoneClient::validate(ServiceToken service,
+                                                            std::string subject_token,
+                                                            bool allow_expired) const {
   std::string target = service.identity_v3_url + "/auth/tokens?nocatalog";
   if (allow_expired) target += "&allow_expired=1";
   auto url = http::parse_url(target);
   if (!url)
-    co_return KeystoneError{KeystoneError::Kind::unavailable,
-                            "the identity endpoint is not a URL: " + service.identity_v3_url};
+    co_return Status::unavailable("the identity endpoint is not a URL: " + service.identity_v3_url);
   http::ClientRequest request{bhttp::verb::get, "/", 11};
   request.set(bhttp::field::accept, "application/json");
   request.set("X-Auth-Token", service.token);
@@ -207,27 +202,23 @@ asio::awaitable<KeystoneResult<TokenInfo>> KeystoneClient::validate(ServiceToken
   // No "OpenStack-Identity-Access-Rules: 1": keypaird does not enforce application credential
   // access rules, so Keystone must refuse such tokens rather than hand them to us.
   auto result = co_await client_.send(*url, std::move(request));
-  if (auto* error = std::get_if<http::ClientError>(&result))
-    co_return KeystoneError{KeystoneError::Kind::unavailable, error->message};
-  auto& response = std::get<http::ClientResponse>(result);
+  if (!result.is_ok()) co_return std::move(result).status();
+  auto& response = *result;
   switch (response.result_int()) {
     case 200:
       break;
     case 404:
-      co_return KeystoneError{KeystoneError::Kind::token_invalid, "token not recognised"};
+      co_return Status(ErrorKind::unauthenticated, "token not recognised");
     case 401:
-      co_return KeystoneError{KeystoneError::Kind::service_rejected,
-                              "Keystone refused keypaird's service token"};
+      co_return Status(ErrorKind::forbidden, "Keystone refused keypaird's service token");
     default:
-      co_return KeystoneError{KeystoneError::Kind::unavailable, describe(response)};
+      co_return Status::unavailable(describe(response));
   }
   boost::system::error_code parse_error;
   auto parsed = json::parse(response.body(), parse_error);
   std::optional<TokenInfo> info;
   if (!parse_error) info = parse_token_body(parsed);
-  if (!info)
-    co_return KeystoneError{KeystoneError::Kind::unavailable,
-                            "Keystone's validation answer is malformed"};
+  if (!info) co_return Status::unavailable("Keystone's validation answer is malformed");
   co_return std::move(*info);
 }
 

@@ -8,9 +8,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 
 #include "auth/token_cache.h"
+#include "common/status.h"
 #include "http/client.h"
 
 namespace keypaird::auth {
@@ -34,29 +34,21 @@ struct ServiceToken {
   std::string identity_v3_url;  // from the catalog, or the auth_url's v3 root
 };
 
-struct KeystoneError {
-  enum class Kind {
-    token_invalid,     // 404: the user's token is unknown, revoked or expired
-    service_rejected,  // 401: keypaird's own token or credentials were refused
-    unavailable,       // no answer, a timeout, a 5xx or anything unexpected
-  } kind = Kind::unavailable;
-  std::string message;  // for the log; never contains a token
-};
-
-template <typename T>
-using KeystoneResult = std::variant<T, KeystoneError>;
-
+// Both calls fail with a Status whose message is for the log (it never contains a token):
+//   unauthenticated  404: the user's token is unknown, revoked or expired
+//   forbidden        401: keypaird's own token or credentials were refused
+//   unavailable      no answer, a timeout, a 5xx or anything unexpected
 class KeystoneClient {
  public:
   KeystoneClient(KeystoneSettings settings, http::ClientOptions options);
 
   // POST {v3}/auth/tokens with the password method, scoped to the service project.
-  boost::asio::awaitable<KeystoneResult<ServiceToken>> issue_service_token() const;
+  boost::asio::awaitable<Result<ServiceToken>> issue_service_token() const;
 
   // GET {identity}/auth/tokens?nocatalog[&allow_expired=1] for `subject_token`.
-  boost::asio::awaitable<KeystoneResult<TokenInfo>> validate(ServiceToken service,
-                                                             std::string subject_token,
-                                                             bool allow_expired) const;
+  boost::asio::awaitable<Result<TokenInfo>> validate(ServiceToken service,
+                                                     std::string subject_token,
+                                                     bool allow_expired) const;
 
  private:
   KeystoneSettings settings_;

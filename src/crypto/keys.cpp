@@ -37,7 +37,7 @@ class OpenSslErrorScope {
   OpenSslErrorScope& operator=(const OpenSslErrorScope&) = delete;
 };
 
-FingerprintResult refuse(std::string reason) { return {std::nullopt, std::move(reason)}; }
+Status refuse(std::string reason) { return Status::invalid_input(std::move(reason)); }
 
 std::string colon_hex(const unsigned char* bytes, unsigned int size) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -58,10 +58,10 @@ std::optional<std::string> digest_hex(const EVP_MD* md, std::string_view data) {
   return colon_hex(out, size);
 }
 
-FingerprintResult fingerprint(const EVP_MD* md, std::string_view data) {
+Result<std::string> fingerprint(const EVP_MD* md, std::string_view data) {
   auto hex = digest_hex(md, data);
   if (!hex) return refuse("the digest could not be computed");
-  return {std::move(hex), {}};
+  return std::move(*hex);
 }
 
 // SSH wire-format string / mpint (RFC 4251 section 5).
@@ -221,7 +221,7 @@ std::optional<std::string> pkcs12_base64(EVP_PKEY* key, X509* cert) {
 
 }  // namespace
 
-FingerprintResult ssh_public_key_fingerprint(std::string_view public_key) {
+Result<std::string> ssh_public_key_fingerprint(std::string_view public_key) {
   const OpenSslErrorScope errors;
   // Nova passes public_key.encode('utf-8') to pyca; only lone surrogates fail there, and they
   // reach us as invalid UTF-8.
@@ -244,17 +244,17 @@ FingerprintResult ssh_public_key_fingerprint(std::string_view public_key) {
   return fingerprint(EVP_md5(), *blob);
 }
 
-FingerprintResult x509_certificate_fingerprint(std::string_view pem) {
+Result<std::string> x509_certificate_fingerprint(std::string_view pem) {
   const OpenSslErrorScope errors;
   if (!is_valid_utf8(pem)) return refuse("the certificate is not valid UTF-8 text");
-  auto found = find_pem_certificate(pem);
-  if (!found.der) return refuse(std::move(found.error));
-  if (auto problem = certificate_der_problem(*found.der)) {
-    return refuse("the certificate could not be parsed: " + *problem);
+  auto der = find_pem_certificate(pem);
+  if (!der.is_ok()) return std::move(der).status();
+  if (const Status parsed = check_certificate_der(*der); !parsed.is_ok()) {
+    return refuse("the certificate could not be parsed: " + parsed.message());
   }
   // pyca hashes its re-encoding of the parsed certificate, which for DER it accepted is these
   // same bytes.
-  return fingerprint(EVP_sha1(), *found.der);
+  return fingerprint(EVP_sha1(), *der);
 }
 
 RsaKey& RsaKey::operator=(RsaKey&& other) noexcept {
@@ -296,11 +296,11 @@ std::optional<GeneratedKeypair> x509_keypair_from(const RsaKey& key, std::string
   auto bundle = pkcs12_base64(key.get(), cert.get());
   if (!pem || !bundle) return std::nullopt;
   auto fp = x509_certificate_fingerprint(*pem);
-  if (!fp.fingerprint) return std::nullopt;
+  if (!fp.is_ok()) return std::nullopt;
   GeneratedKeypair keypair;
   keypair.private_key = std::move(*bundle);
   keypair.public_key = std::move(*pem);
-  keypair.fingerprint = std::move(*fp.fingerprint);
+  keypair.fingerprint = std::move(fp).value();
   return keypair;
 }
 

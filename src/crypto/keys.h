@@ -7,27 +7,23 @@
 #include <string_view>
 #include <utility>
 
+#include "common/status.h"
+
 struct evp_pkey_st;
 
 namespace keypaird::crypto {
 
-// The outcome of fingerprinting a key the client sent: the fingerprint, or a reason the key was
-// refused. `error` is a human-readable reason (for x509, it follows "Error message: " in the
-// answer Nova gives); empty when `fingerprint` is set.
-struct FingerprintResult {
-  std::optional<std::string> fingerprint;
-  std::string error;
-};
-
 // Validates an OpenSSH public key line ("<type> <base64> [comment]") as strictly as Nova
 // (pyca's load_ssh_public_key) does, then returns the MD5 of the base64 blob taken as Nova takes
 // it (the second field when splitting on single ASCII spaces), as lowercase hex pairs joined by
-// ':' (47 characters).
-FingerprintResult ssh_public_key_fingerprint(std::string_view public_key);
+// ':' (47 characters). A refused key is an invalid_input Status whose message is a
+// human-readable reason.
+Result<std::string> ssh_public_key_fingerprint(std::string_view public_key);
 
 // Parses a PEM X.509 certificate and returns the SHA-1 of its DER as lowercase hex pairs joined
-// by ':' (59 characters).
-FingerprintResult x509_certificate_fingerprint(std::string_view pem);
+// by ':' (59 characters). A refused certificate is an invalid_input Status whose message is the
+// reason (it follows "Error message: " in the answer Nova gives).
+Result<std::string> x509_certificate_fingerprint(std::string_view pem);
 
 // A freshly generated keypair. `private_key` is secret: hand it to the client once, never store
 // or log it.

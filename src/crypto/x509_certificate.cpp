@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <optional>
+#include <string>
 #include <utility>
 
 #include "common/utf8.h"
@@ -424,8 +426,7 @@ std::optional<std::string> tbs_problem(std::string_view tbs, unsigned& version) 
 
 }  // namespace
 
-PemCertificate find_pem_certificate(std::string_view text) {
-  PemCertificate result;
+Result<std::string> find_pem_certificate(std::string_view text) {
   std::optional<std::string> certificate;
   bool any_block = false;
   PemBlock block;
@@ -434,40 +435,36 @@ PemCertificate find_pem_certificate(std::string_view text) {
     any_block = true;
     std::string contents;
     if (auto problem = decode_pem_block(block, contents)) {
-      result.error = std::move(*problem);
-      return result;
+      return Status::invalid_input(std::move(*problem));
     }
     if (!certificate && (block.label == "CERTIFICATE" || block.label == "X509 CERTIFICATE")) {
       certificate = std::move(contents);
     }
   }
-  if (!any_block) {
-    result.error = "no PEM certificate found";
-  } else if (!certificate) {
-    result.error = "the PEM data holds no CERTIFICATE block";
-  } else {
-    result.der = std::move(certificate);
-  }
-  return result;
+  if (!any_block) return Status::invalid_input("no PEM certificate found");
+  if (!certificate) return Status::invalid_input("the PEM data holds no CERTIFICATE block");
+  return std::move(*certificate);
 }
 
-std::optional<std::string> certificate_der_problem(std::string_view der) {
+Status check_certificate_der(std::string_view der) {
+  const auto refuse = [](std::string reason) { return Status::invalid_input(std::move(reason)); };
   std::string_view certificate;
-  if (!single(der, kSequence, certificate)) return "the certificate is not a single DER SEQUENCE";
+  if (!single(der, kSequence, certificate))
+    return refuse("the certificate is not a single DER SEQUENCE");
   DerReader reader(certificate);
   std::string_view tbs;
-  if (!reader.read(kSequence, tbs)) return "the certificate has no TBSCertificate";
+  if (!reader.read(kSequence, tbs)) return refuse("the certificate has no TBSCertificate");
   unsigned version = 0;
-  if (auto problem = tbs_problem(tbs, version)) return problem;
-  if (!valid_algorithm_identifier(reader)) return "the signature algorithm is malformed";
+  if (auto problem = tbs_problem(tbs, version)) return refuse(std::move(*problem));
+  if (!valid_algorithm_identifier(reader)) return refuse("the signature algorithm is malformed");
   std::string_view signature;
   if (!reader.read(kBitString, signature) || !valid_bit_string(signature)) {
-    return "the signature is malformed";
+    return refuse("the signature is malformed");
   }
-  if (!reader.empty()) return "unexpected data after the signature";
+  if (!reader.empty()) return refuse("unexpected data after the signature");
   if (version != 0 && version != 2)
-    return "unsupported X.509 version " + std::to_string(version + 1);
-  return std::nullopt;
+    return refuse("unsupported X.509 version " + std::to_string(version + 1));
+  return Status::ok();
 }
 
 }  // namespace keypaird::crypto

@@ -5,24 +5,20 @@
 // inputs (it is lenient about DER, strict about name strings), so it cannot stand in here.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <string_view>
 
+#include "common/status.h"
+
 namespace keypaird::crypto {
 
-// The DER inside the first "CERTIFICATE" or "X509 CERTIFICATE" PEM block, or why there is none.
-struct PemCertificate {
-  std::optional<std::string> der;
-  std::string error;
-};
+// The DER inside the first "CERTIFICATE" or "X509 CERTIFICATE" PEM block, or an invalid_input
+// Status saying why there is none. As pyca's find_in_pem: every BEGIN/END block in the text must
+// be well formed (matching labels, UTF-8, valid base64) or nothing is returned at all.
+Result<std::string> find_pem_certificate(std::string_view text);
 
-// pyca's find_in_pem: every BEGIN/END block in the text must be well formed (matching labels,
-// UTF-8, valid base64) or nothing is returned at all.
-PemCertificate find_pem_certificate(std::string_view text);
-
-// nullopt when pyca 38 would load `der` as a certificate (its structure in strict DER, version
-// v1 or v3); otherwise the reason it would not.
-std::optional<std::string> certificate_der_problem(std::string_view der);
+// ok when pyca 38 would load `der` as a certificate (its structure in strict DER, version v1 or
+// v3); otherwise an invalid_input Status whose message is the reason it would not.
+Status check_certificate_der(std::string_view der);
 
 }  // namespace keypaird::crypto

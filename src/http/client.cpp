@@ -29,19 +29,21 @@ constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 
 // Writes the request and reads the whole response, bounded by `deadline`.
 template <typename Stream>
-asio::awaitable<ClientResult> exchange(Stream& stream, beast::tcp_stream& socket,
-                                       ClientRequest& request, Clock::time_point deadline,
-                                       std::size_t body_limit) {
+asio::awaitable<Result<ClientResponse>> exchange(Stream& stream, beast::tcp_stream& socket,
+                                                 ClientRequest& request, Clock::time_point deadline,
+                                                 std::size_t body_limit) {
   socket.expires_at(deadline);
   auto [write_error, written] = co_await bhttp::async_write(stream, request, nothrow);
   (void)written;
-  if (write_error) co_return ClientError{"sending the request failed: " + write_error.message()};
+  if (write_error)
+    co_return Status::unavailable("sending the request failed: " + write_error.message());
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(body_limit);
   auto [read_error, read] = co_await bhttp::async_read(stream, buffer, parser, nothrow);
   (void)read;
-  if (read_error) co_return ClientError{"reading the response failed: " + read_error.message()};
+  if (read_error)
+    co_return Status::unavailable("reading the response failed: " + read_error.message());
   co_return parser.release();
 }
 
@@ -81,7 +83,8 @@ HttpClient::HttpClient(ClientOptions options) : options_(std::move(options)) {
 
 HttpClient::~HttpClient() = default;
 
-asio::awaitable<ClientResult> HttpClient::send(const Url& url, ClientRequest request) const {
+asio::awaitable<Result<ClientResponse>> HttpClient::send(const Url& url,
+                                                         ClientRequest request) const {
   auto executor = co_await asio::this_coro::executor;
   const auto deadline = Clock::now() + options_.total_timeout;
   request.target(url.target);
@@ -110,7 +113,7 @@ asio::awaitable<ClientResult> HttpClient::send(const Url& url, ClientRequest req
       failure = "cannot resolve " + url.host + ": " + resolve_error.message();
     }
     if (attempt >= options_.connect_retries || Clock::now() + delay >= deadline)
-      co_return ClientError{failure};
+      co_return Status::unavailable(failure);
     asio::steady_timer pause(executor, delay);
     co_await pause.async_wait(nothrow);
     delay *= 2;
@@ -122,13 +125,13 @@ asio::awaitable<ClientResult> HttpClient::send(const Url& url, ClientRequest req
   }
   beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *tls_);
   if (!SSL_set_tlsext_host_name(stream.native_handle(), url.host.c_str()))
-    co_return ClientError{"cannot set the TLS server name"};
+    co_return Status::unavailable("cannot set the TLS server name");
   stream.set_verify_callback(asio::ssl::host_name_verification(url.host));
   beast::get_lowest_layer(stream).expires_at(deadline);
   auto [handshake_error] = co_await stream.async_handshake(asio::ssl::stream_base::client, nothrow);
   if (handshake_error)
-    co_return ClientError{"TLS handshake with " + url.host +
-                          " failed: " + handshake_error.message()};
+    co_return Status::unavailable("TLS handshake with " + url.host +
+                                  " failed: " + handshake_error.message());
   co_return co_await exchange(stream, beast::get_lowest_layer(stream), request, deadline,
                               options_.body_limit);
 }

@@ -1,6 +1,6 @@
 // A small HTTP/1.1 client for calls to other services (Keystone): one connection per call,
 // plain http or https (OpenSSL, peer and host name verified), deadlines, connect retries.
-// Failures come back as values, never as exceptions.
+// Failures come back as an unavailable Status, never as exceptions.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -10,19 +10,13 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <variant>
+
+#include "common/status.h"
 
 namespace keypaird::http {
 
 using ClientRequest = boost::beast::http::request<boost::beast::http::string_body>;
 using ClientResponse = boost::beast::http::response<boost::beast::http::string_body>;
-
-// Why no response arrived (connection refused, timeout, TLS failure, malformed answer).
-struct ClientError {
-  std::string message;
-};
-
-using ClientResult = std::variant<ClientResponse, ClientError>;
 
 // An absolute URL taken apart: scheme, host, port and the path with its query.
 struct Url {
@@ -50,8 +44,9 @@ class HttpClient {
 
   // Sends `request` to `url` (its target, Host and Connection: close are filled in) on the
   // calling coroutine's executor and waits for the whole response without blocking a thread.
-  // Safe to call concurrently from any thread.
-  boost::asio::awaitable<ClientResult> send(const Url& url, ClientRequest request) const;
+  // Safe to call concurrently from any thread. When no response arrived (connection refused,
+  // timeout, TLS failure, malformed answer) the result is an unavailable Status saying why.
+  boost::asio::awaitable<Result<ClientResponse>> send(const Url& url, ClientRequest request) const;
 
  private:
   ClientOptions options_;

@@ -60,12 +60,13 @@ Result<std::string> fingerprint_of(const std::string& type, const std::string& p
                                    const crypto::PublicKeyRules& rules) {
   if (auto problem = crypto::public_key_rule_problem(public_key, type == "x509", rules))
     return Status::invalid_input("Keypair data is invalid: " + *problem);
-  crypto::FingerprintResult fp = type == "x509" ? crypto::x509_certificate_fingerprint(public_key)
-                                                : crypto::ssh_public_key_fingerprint(public_key);
-  if (fp.fingerprint) return std::move(*fp.fingerprint);
+  Result<std::string> fp = type == "x509" ? crypto::x509_certificate_fingerprint(public_key)
+                                          : crypto::ssh_public_key_fingerprint(public_key);
+  if (fp.is_ok()) return std::move(fp).value();
   if (type == "x509")
     return Status::invalid_input(
-        "Keypair data is invalid: failed to generate X509 fingerprint. Error message: " + fp.error);
+        "Keypair data is invalid: failed to generate X509 fingerprint. Error message: " +
+        fp.status().message());
   return Status::invalid_input("Keypair data is invalid: failed to generate fingerprint");
 }
 

@@ -182,33 +182,28 @@ class PostgresConnection {
   }
 
   // Connects (non-blocking, so the deadline holds), sets the session's server-side timeouts and
-  // optionally prepares the keypair statements. Null with `error` set on failure.
-  static std::unique_ptr<PostgresConnection> open(const std::string& url,
-                                                  std::chrono::milliseconds statement_timeout,
-                                                  bool prepare, Clock::time_point deadline,
-                                                  std::string& error) {
+  // optionally prepares the keypair statements. An unavailable Status saying why on failure.
+  static Result<std::unique_ptr<PostgresConnection>> open(
+      const std::string& url, std::chrono::milliseconds statement_timeout, bool prepare,
+      Clock::time_point deadline) {
     // The URL comes last so that parameters it carries override our defaults.
     const char* keywords[] = {"client_encoding", "application_name", "dbname", nullptr};
     const char* values[] = {"UTF8", "keypaird", url.c_str(), nullptr};
     std::unique_ptr<PostgresConnection> c(new PostgresConnection);
     c->conn_ = PQconnectStartParams(keywords, values, 1);
     if (!c->conn_) {
-      error = "out of memory";
-      return nullptr;
+      return Status::unavailable("out of memory");
     }
     if (PQstatus(c->conn_) == CONNECTION_BAD) {
-      error = c->error_message();
-      return nullptr;
+      return Status::unavailable(c->error_message());
     }
     PostgresPollingStatusType polling = PGRES_POLLING_WRITING;
     while (polling != PGRES_POLLING_OK) {
       if (polling == PGRES_POLLING_FAILED) {
-        error = c->error_message();
-        return nullptr;
+        return Status::unavailable(c->error_message());
       }
       if (!c->wait(polling == PGRES_POLLING_WRITING ? POLLOUT : POLLIN, deadline)) {
-        error = "timed out connecting";
-        return nullptr;
+        return Status::unavailable("timed out connecting");
       }
       polling = PQconnectPoll(c->conn_);
     }
@@ -220,15 +215,14 @@ class PostgresConnection {
                         "; SET lock_timeout = " + ms +
                         "; SET idle_in_transaction_session_timeout = " + ms;
     if (!c->command(setup.c_str(), deadline)) {
-      error = c->last_error_;
-      return nullptr;
+      return Status::unavailable(c->last_error_);
     }
     if (prepare) {
       for (const auto& p : prepared_statements()) {
         if (!PQsendPrepare(c->conn_, p.name, p.sql.c_str(), p.params, nullptr) ||
             !c->finish(deadline, PGRES_COMMAND_OK)) {
-          error = "cannot prepare " + std::string(p.name) + ": " + c->last_error_;
-          return nullptr;
+          return Status::unavailable("cannot prepare " + std::string(p.name) + ": " +
+                                     c->last_error_);
         }
       }
     }
@@ -419,14 +413,12 @@ std::string redact_database_url(const std::string& url) {
 
 PostgresKeypairStore::PostgresKeypairStore(PostgresOptions options) : options_(std::move(options)) {
   if (options_.pool_size == 0) options_.pool_size = 1;
-  std::string error;
   auto deadline = Clock::now() + options_.migration_timeout;
-  auto c =
-      PostgresConnection::open(options_.url, options_.migration_timeout, false, deadline, error);
-  if (!c)
+  auto c = PostgresConnection::open(options_.url, options_.migration_timeout, false, deadline);
+  if (!c.is_ok())
     throw std::runtime_error("cannot connect to " + redact_database_url(options_.url) + ": " +
-                             error);
-  migrate(*c, deadline);
+                             c.status().message());
+  migrate(**c, deadline);
 }
 
 PostgresKeypairStore::~PostgresKeypairStore() = default;
@@ -462,16 +454,15 @@ std::unique_ptr<PostgresConnection> PostgresKeypairStore::acquire(Clock::time_po
       (void)pool_changed_.wait_until(pool_mutex_, deadline);
     }
   }
-  std::string error;
-  auto c = PostgresConnection::open(options_.url, options_.timeout, true, deadline, error);
+  auto c = PostgresConnection::open(options_.url, options_.timeout, true, deadline);
   MutexLock lock(pool_mutex_);
-  if (c) {
+  if (c.is_ok()) {
     if (database_down_) spdlog::info("database: connected again");
     database_down_ = false;
     reused = false;
-    return c;
+    return std::move(c).value();
   }
-  warn("cannot connect: " + error);
+  warn("cannot connect: " + c.status().message());
   database_down_ = true;
   --open_;
   connect_failed_at_ = Clock::now();

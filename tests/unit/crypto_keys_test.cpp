@@ -1300,17 +1300,30 @@ const Vector kPycaVerdicts[] = {
 };
 // clang-format on
 
+// The fingerprint a result holds, or nullopt when the key was refused.
+std::optional<std::string> fingerprint_in(const Result<std::string>& result) {
+  if (!result.is_ok()) return std::nullopt;
+  return *result;
+}
+
+// Why the key was refused ("" when it was not); every refusal is invalid_input.
+std::string refusal_in(const Result<std::string>& result) {
+  if (result.is_ok()) return "";
+  EXPECT_TRUE(result.status().is(ErrorKind::invalid_input));
+  return result.status().message();
+}
+
 void expect_matches_nova(const Vector& vector) {
   const std::string key = vector.key();
   SCOPED_TRACE(std::string(vector.source) + ": " + key.substr(0, 120));
-  const FingerprintResult result = vector.kind == Kind::kSsh ? ssh_public_key_fingerprint(key)
-                                                             : x509_certificate_fingerprint(key);
+  const Result<std::string> result = vector.kind == Kind::kSsh ? ssh_public_key_fingerprint(key)
+                                                               : x509_certificate_fingerprint(key);
   if (vector.fingerprint != nullptr) {
-    EXPECT_EQ(result.fingerprint, std::optional<std::string>(vector.fingerprint));
-    EXPECT_EQ(result.error, "");
+    EXPECT_EQ(fingerprint_in(result), std::optional<std::string>(vector.fingerprint));
+    EXPECT_EQ(refusal_in(result), "");
   } else {
-    EXPECT_EQ(result.fingerprint, std::nullopt);
-    EXPECT_NE(result.error, "");
+    EXPECT_EQ(fingerprint_in(result), std::nullopt);
+    EXPECT_NE(refusal_in(result), "");
   }
 }
 
@@ -1345,7 +1358,7 @@ constexpr std::string_view kEd25519 =
 constexpr std::string_view kEmptyBlobMd5 = "d4:1d:8c:d9:8f:00:b2:04:e9:80:09:98:ec:f8:42:7e";
 
 std::optional<std::string> ssh_fingerprint(std::string_view key) {
-  return ssh_public_key_fingerprint(key).fingerprint;
+  return fingerprint_in(ssh_public_key_fingerprint(key));
 }
 
 TEST(CryptoSshFingerprint, NovaApiSampleVectors) {
@@ -1357,9 +1370,9 @@ TEST(CryptoSshFingerprint, NovaApiSampleVectors) {
 
 TEST(CryptoSshFingerprint, NovaTestSuiteRefusals) {
   for (const std::string_view key : {"bad key data"sv, "ssh-what negative"sv, ""sv, "ssh-rsa"sv}) {
-    const FingerprintResult result = ssh_public_key_fingerprint(key);
-    EXPECT_EQ(result.fingerprint, std::nullopt) << key;
-    EXPECT_NE(result.error, "") << key;
+    const Result<std::string> result = ssh_public_key_fingerprint(key);
+    EXPECT_EQ(fingerprint_in(result), std::nullopt) << key;
+    EXPECT_NE(refusal_in(result), "") << key;
   }
 }
 
@@ -1427,25 +1440,25 @@ TEST(CryptoSshFingerprint, RefusesHostileLengthsAndTypesAtEveryOffset) {
     SCOPED_TRACE("0xff at offset " + std::to_string(i));
     std::string mutated = blob;
     mutated[i] = '\xff';
-    const FingerprintResult result =
+    const Result<std::string> result =
         ssh_public_key_fingerprint("ssh-ed25519 " + base64_encode(mutated));
     if (i < 4) {
-      EXPECT_EQ(result.error, "truncated key data");
+      EXPECT_EQ(refusal_in(result), "truncated key data");
     } else if (i < 15) {
-      EXPECT_EQ(result.error, "the key data is for another key type");
+      EXPECT_EQ(refusal_in(result), "the key data is for another key type");
     } else if (i < 19) {
-      EXPECT_EQ(result.error, "truncated Ed25519 field");
+      EXPECT_EQ(refusal_in(result), "truncated Ed25519 field");
     } else {
-      EXPECT_EQ(result.fingerprint, digest_hex(EVP_md5(), mutated));
-      EXPECT_EQ(result.error, "");
+      EXPECT_EQ(fingerprint_in(result), digest_hex(EVP_md5(), mutated));
+      EXPECT_EQ(refusal_in(result), "");
       continue;
     }
-    EXPECT_EQ(result.fingerprint, std::nullopt);
+    EXPECT_EQ(fingerprint_in(result), std::nullopt);
   }
   const auto refusal = [](std::string_view key) {
-    const FingerprintResult result = ssh_public_key_fingerprint(key);
-    EXPECT_EQ(result.fingerprint, std::nullopt) << key.substr(0, 40);
-    return result.error;
+    const Result<std::string> result = ssh_public_key_fingerprint(key);
+    EXPECT_EQ(fingerprint_in(result), std::nullopt) << key.substr(0, 40);
+    return refusal_in(result);
   };
   EXPECT_EQ(refusal(std::string(200000, 'A')), "no space or tab after the key type");
   EXPECT_EQ(refusal("ssh-rsa " + std::string(100000, '/')), "truncated key data");
@@ -1536,36 +1549,34 @@ TEST(CryptoX509Fingerprint, IsSha1OfTheDer) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
   ASSERT_EQ(X509_digest(cert.get(), EVP_sha1(), digest, &size), 1);
-  const FingerprintResult result = x509_certificate_fingerprint(pem);
-  ASSERT_TRUE(result.fingerprint);
-  EXPECT_EQ(*result.fingerprint, colon_hex(digest, size));
-  EXPECT_EQ(*result.fingerprint, "56:c2:39:e3:75:b1:be:93:38:6f:54:69:68:e4:c6:c1:6d:02:d3:c3");
+  const Result<std::string> result = x509_certificate_fingerprint(pem);
+  ASSERT_TRUE(result.is_ok()) << result.status().message();
+  EXPECT_EQ(*result, colon_hex(digest, size));
+  EXPECT_EQ(*result, "56:c2:39:e3:75:b1:be:93:38:6f:54:69:68:e4:c6:c1:6d:02:d3:c3");
 }
 
 TEST(CryptoX509Fingerprint, ExplainsRefusals) {
-  EXPECT_EQ(x509_certificate_fingerprint("").error, "no PEM certificate found");
-  EXPECT_EQ(x509_certificate_fingerprint("not a certificate").error, "no PEM certificate found");
-  EXPECT_EQ(x509_certificate_fingerprint("-----BEGIN PRIVATE KEY-----\nZm9v\n"
-                                         "-----END PRIVATE KEY-----\n")
-                .error,
+  EXPECT_EQ(refusal_in(x509_certificate_fingerprint("")), "no PEM certificate found");
+  EXPECT_EQ(refusal_in(x509_certificate_fingerprint("not a certificate")),
+            "no PEM certificate found");
+  EXPECT_EQ(refusal_in(x509_certificate_fingerprint("-----BEGIN PRIVATE KEY-----\nZm9v\n"
+                                                    "-----END PRIVATE KEY-----\n")),
             "the PEM data holds no CERTIFICATE block");
-  EXPECT_EQ(x509_certificate_fingerprint("-----BEGIN CERTIFICATE-----\nZm9vYmFy\n"
-                                         "-----END CERTIFICATE-----\n")
-                .error,
+  EXPECT_EQ(refusal_in(x509_certificate_fingerprint("-----BEGIN CERTIFICATE-----\nZm9vYmFy\n"
+                                                    "-----END CERTIFICATE-----\n")),
             "the certificate could not be parsed: the certificate is not a single DER SEQUENCE");
-  EXPECT_EQ(x509_certificate_fingerprint("-----BEGIN CERTIFICATE-----\nZm9v!\n"
-                                         "-----END CERTIFICATE-----\n")
-                .error,
+  EXPECT_EQ(refusal_in(x509_certificate_fingerprint("-----BEGIN CERTIFICATE-----\nZm9v!\n"
+                                                    "-----END CERTIFICATE-----\n")),
             "a PEM block is not valid base64");
 }
 
 TEST(CryptoX509Fingerprint, PemQuirksOfPyca) {
   const std::string pem = pem_of_recording("107");
   ASSERT_FALSE(pem.empty());
-  const auto expected = x509_certificate_fingerprint(pem).fingerprint;
+  const auto expected = fingerprint_in(x509_certificate_fingerprint(pem));
   ASSERT_TRUE(expected);
   const auto fingerprint = [](const std::string& text) {
-    return x509_certificate_fingerprint(text).fingerprint;
+    return fingerprint_in(x509_certificate_fingerprint(text));
   };
   std::string label = pem;
   for (std::size_t at = label.find("CERTIFICATE"); at != std::string::npos;
@@ -1617,36 +1628,36 @@ TEST(CryptoX509Fingerprint, RefusesOrFingerprintsEveryMutationOfARealCertificate
       mutated[i] = value;
       SCOPED_TRACE("byte " + std::to_string(i) + " set to " +
                    std::to_string(static_cast<unsigned char>(value)));
-      const FingerprintResult result =
+      const Result<std::string> result =
           x509_certificate_fingerprint("-----BEGIN CERTIFICATE-----\n" + base64_encode(mutated) +
                                        "\n-----END CERTIFICATE-----\n");
-      if (result.fingerprint) {
+      if (result.is_ok()) {
         ++accepted;
-        EXPECT_EQ(*result.fingerprint, digest_hex(EVP_sha1(), mutated));
-        EXPECT_EQ(result.error, "");
+        EXPECT_EQ(*result, digest_hex(EVP_sha1(), mutated));
+        EXPECT_EQ(refusal_in(result), "");
       } else {
         ++refused;
-        EXPECT_TRUE(result.error.starts_with("the certificate could not be parsed: "))
-            << result.error;
+        EXPECT_TRUE(refusal_in(result).starts_with("the certificate could not be parsed: "))
+            << refusal_in(result);
       }
       if (i == 0) {  // the outer SEQUENCE tag
-        EXPECT_EQ(result.error,
+        EXPECT_EQ(refusal_in(result),
                   "the certificate could not be parsed: the certificate is not a single DER "
                   "SEQUENCE");
       }
       if (i == der.size() - 1) {  // a byte of the signature: not verified, as in pyca
-        EXPECT_EQ(result.fingerprint, digest_hex(EVP_sha1(), mutated));
+        EXPECT_EQ(fingerprint_in(result), digest_hex(EVP_sha1(), mutated));
       }
     }
   }
   EXPECT_GT(refused, 0U);
   EXPECT_GT(accepted, 0U);
-  EXPECT_EQ(x509_certificate_fingerprint(std::string(100000, '-')).error,
+  EXPECT_EQ(refusal_in(x509_certificate_fingerprint(std::string(100000, '-'))),
             "no PEM certificate found");
-  const FingerprintResult unterminated =
+  const Result<std::string> unterminated =
       x509_certificate_fingerprint("-----BEGIN " + std::string(100000, 'A'));
-  EXPECT_EQ(unterminated.fingerprint, std::nullopt);
-  EXPECT_EQ(unterminated.error, "no PEM certificate found");
+  EXPECT_EQ(fingerprint_in(unterminated), std::nullopt);
+  EXPECT_EQ(refusal_in(unterminated), "no PEM certificate found");
 }
 
 // ---- generation ----
@@ -1770,7 +1781,8 @@ TEST(CryptoGenerateX509, MakesTheCertificateNovaMakes) {
   EXPECT_EQ(EVP_PKEY_get_bits(public_key.get()), 2048);
   EXPECT_EQ(X509_verify(cert.get(), public_key.get()), 1);
 
-  EXPECT_EQ(x509_certificate_fingerprint(keypair->public_key).fingerprint, keypair->fingerprint);
+  EXPECT_EQ(fingerprint_in(x509_certificate_fingerprint(keypair->public_key)),
+            keypair->fingerprint);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
   ASSERT_EQ(X509_digest(cert.get(), EVP_sha1(), digest, &size), 1);
