@@ -3,6 +3,7 @@
 #include <boost/beast/http/verb.hpp>
 #include <cstdint>
 #include <cstdlib>
+#include <ostream>  // before Beast: verb.hpp streams a string_view
 #include <string_view>
 
 #include "api/route.h"

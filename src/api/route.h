@@ -6,6 +6,7 @@
 
 #include <boost/beast/http/verb.hpp>
 #include <optional>
+#include <ostream>  // before Beast: verb.hpp streams a string_view
 #include <string>
 #include <string_view>
 
