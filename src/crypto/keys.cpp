@@ -226,9 +226,7 @@ Result<std::string> ssh_public_key_fingerprint(std::string_view public_key) {
   // Nova passes public_key.encode('utf-8') to pyca; only lone surrogates fail there, and they
   // reach us as invalid UTF-8.
   if (!is_valid_utf8(public_key)) return refuse("the key is not valid UTF-8");
-  if (const auto problem = openssh_public_key_problem(public_key)) {
-    return refuse(std::string(*problem));
-  }
+  if (Status loads = check_openssh_public_key(public_key); !loads) return refuse(loads.message());
   // Nova hashes base64decode(public_key.split(' ')[1]) rather than what pyca parsed, so with two
   // spaces it hashes an empty field, and with a tab separator it decodes the comment.
   const std::size_t first_space = public_key.find(' ');
@@ -287,16 +285,16 @@ GeneratedKeypair ssh_keypair_from(const RsaKey& key) {
   return keypair;
 }
 
-std::optional<GeneratedKeypair> x509_keypair_from(const RsaKey& key, std::string_view user_id) {
+Result<GeneratedKeypair> x509_keypair_from(const RsaKey& key, std::string_view user_id) {
   const OpenSslErrorScope errors;
-  if (!key) return std::nullopt;
+  if (!key) return Status::internal("no RSA key to certify");
   const openssl::X509Cert cert = self_signed_certificate(key.get(), user_id);
-  if (!cert) return std::nullopt;
+  if (!cert) return Status::invalid_input("the user id cannot be a certificate's common name");
   auto pem = certificate_pem(cert.get());
   auto bundle = pkcs12_base64(key.get(), cert.get());
-  if (!pem || !bundle) return std::nullopt;
+  if (!pem || !bundle) return Status::internal("the certificate could not be serialised");
   auto fp = x509_certificate_fingerprint(*pem);
-  if (!fp.is_ok()) return std::nullopt;
+  if (!fp.is_ok()) return Status::internal("the new certificate could not be fingerprinted");
   GeneratedKeypair keypair;
   keypair.private_key = std::move(*bundle);
   keypair.public_key = std::move(*pem);
@@ -306,7 +304,7 @@ std::optional<GeneratedKeypair> x509_keypair_from(const RsaKey& key, std::string
 
 GeneratedKeypair generate_ssh_keypair() { return ssh_keypair_from(generate_rsa_key()); }
 
-std::optional<GeneratedKeypair> generate_x509_keypair(std::string_view user_id) {
+Result<GeneratedKeypair> generate_x509_keypair(std::string_view user_id) {
   return x509_keypair_from(generate_rsa_key(), user_id);
 }
 

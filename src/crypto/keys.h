@@ -57,8 +57,9 @@ RsaKey generate_rsa_key();
 
 // The keypair Nova returns for a generated ssh key, made from `key` (below).
 GeneratedKeypair ssh_keypair_from(const RsaKey& key);
-// The x509 keypair Nova returns, made from `key` (below); nullopt where openssl fails.
-std::optional<GeneratedKeypair> x509_keypair_from(const RsaKey& key, std::string_view user_id);
+// The x509 keypair Nova returns, made from `key` (below); invalid_input where openssl refuses
+// the certificate (a user id that does not fit a CN), internal where it fails otherwise.
+Result<GeneratedKeypair> x509_keypair_from(const RsaKey& key, std::string_view user_id);
 
 // RSA-2048 (e = 65537): PKCS#1 PEM private key ("-----BEGIN RSA PRIVATE KEY-----", 64-column
 // lines, trailing newline) and "ssh-rsa <base64> Generated-by-Nova" (no trailing newline) with
@@ -69,8 +70,8 @@ GeneratedKeypair generate_ssh_keypair();
 // A self-signed certificate as Nova makes one: RSA-2048, CN = user_id, valid 10 years,
 // extendedKeyUsage clientAuth, subjectAltName otherName UPN "<user_id>@localhost". public_key is
 // the PEM certificate, private_key the base64 (one line) of a PKCS#12 bundle with an empty
-// password, fingerprint the certificate's SHA-1 fingerprint. Returns nullopt where openssl fails
-// (a user id longer than 64 characters does not fit a CN).
-std::optional<GeneratedKeypair> generate_x509_keypair(std::string_view user_id);
+// password, fingerprint the certificate's SHA-1 fingerprint. A Status where openssl fails (a user
+// id longer than 64 characters does not fit a CN).
+Result<GeneratedKeypair> generate_x509_keypair(std::string_view user_id);
 
 }  // namespace keypaird::crypto

@@ -234,7 +234,9 @@ Problem read_blob_prefix(WireReader& reader, const KeyLine& key) {
 
 }  // namespace
 
-std::optional<std::string_view> openssh_public_key_problem(std::string_view line) {
+namespace {
+
+Problem openssh_public_key_problem(std::string_view line) {
   KeyLine key;
   if (const auto problem = split_key_line(line, key)) return problem;
   const auto blob = decode_base64_like_python(key.body);
@@ -246,6 +248,14 @@ std::optional<std::string_view> openssh_public_key_problem(std::string_view line
   if (key.with_cert && !skip_certificate_trailer(reader)) return "truncated certificate";
   if (!reader.empty()) return "unexpected bytes after the key";
   return std::nullopt;
+}
+
+}  // namespace
+
+Status check_openssh_public_key(std::string_view line) {
+  if (auto problem = openssh_public_key_problem(line))
+    return Status::invalid_input(std::string(*problem));
+  return Status::ok();
 }
 
 std::optional<int> openssh_rsa_modulus_bits(std::string_view line) {

@@ -6,10 +6,11 @@
 #include <optional>
 #include <string_view>
 
+#include "common/status.h"
+
 namespace keypaird::crypto {
 
-// nullopt when pyca/cryptography 38 would load `line` (the UTF-8 bytes of the key string);
-// otherwise a short reason for a log line. What pyca checks:
+// What pyca/cryptography 38 checks when it loads `line` (the UTF-8 bytes of the key string):
 // - the line starts with "<type>[ \t]+<base64>" (anything after the base64 is ignored);
 // - <type> is ssh-rsa, ssh-dss, ecdsa-sha2-nistp256/384/521 or ssh-ed25519, optionally with
 //   the "-cert-v01@openssh.com" suffix;
@@ -17,7 +18,8 @@ namespace keypaird::crypto {
 //   whose fields parse exactly with nothing left over, and whose key is usable: RSA n >= 3,
 //   3 <= e < n, e odd; DSA p of 1024 bits, q of 160/224/256 bits, 1 < g < p; ECDSA on the
 //   named curve as an uncompressed point; Ed25519 of 32 bytes.
-std::optional<std::string_view> openssh_public_key_problem(std::string_view line);
+// ok when pyca would load it; otherwise invalid_input with a short reason (for a log line).
+Status check_openssh_public_key(std::string_view line);
 
 // The modulus size in bits when `line` is a well-formed ssh-rsa key (or ssh-rsa certificate);
 // nullopt for any other line.

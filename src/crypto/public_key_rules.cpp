@@ -1,4 +1,4 @@
-// public_key_rule_problem: the size, the RSA modulus and, in strict mode, the shape of the line.
+// check_public_key_rules: the size, the RSA modulus and, in strict mode, the shape of the line.
 #include "crypto/public_key_rules.h"
 
 #include <openssl/bio.h>
@@ -46,29 +46,30 @@ bool has_line_break_or_control(std::string_view key) {
 
 }  // namespace
 
-std::optional<std::string> public_key_rule_problem(std::string_view key, bool x509,
-                                                   const PublicKeyRules& rules) {
+Status check_public_key_rules(std::string_view key, bool x509, const PublicKeyRules& rules) {
   if (key.size() > rules.max_bytes)
-    return "the public key is larger than " + std::to_string(rules.max_bytes) + " bytes";
+    return Status::invalid_input("the public key is larger than " +
+                                 std::to_string(rules.max_bytes) + " bytes");
   std::optional<int> bits = x509 ? x509_rsa_modulus_bits(key) : openssh_rsa_modulus_bits(key);
   if (bits && *bits > rules.max_rsa_bits)
-    return "RSA keys of more than " + std::to_string(rules.max_rsa_bits) + " bits are not accepted";
+    return Status::invalid_input("RSA keys of more than " + std::to_string(rules.max_rsa_bits) +
+                                 " bits are not accepted");
   if (rules.strict) {
     if (x509) {
       std::size_t first = key.find("-----BEGIN ");
       if (first != std::string_view::npos &&
           key.find("-----BEGIN ", first + 1) != std::string_view::npos)
-        return "only one certificate per keypair is accepted";
+        return Status::invalid_input("only one certificate per keypair is accepted");
     } else {
       std::string_view line = key;
       if (!line.empty() && line.back() == '\n') line.remove_suffix(1);  // one final newline
       if (has_line_break_or_control(line))
-        return "only one key, on one line, is accepted (strict_public_keys)";
+        return Status::invalid_input("only one key, on one line, is accepted (strict_public_keys)");
       if (line.empty() || line.front() == ' ' || line.front() == '\t')
-        return "the key must start with its type (strict_public_keys)";
+        return Status::invalid_input("the key must start with its type (strict_public_keys)");
     }
   }
-  return std::nullopt;
+  return Status::ok();
 }
 
 }  // namespace keypaird::crypto

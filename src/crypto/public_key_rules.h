@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/status.h"
+
 namespace keypaird::crypto {
 
 struct PublicKeyRules {
@@ -17,9 +19,8 @@ struct PublicKeyRules {
   bool strict = false;            // [keypaird] strict_public_keys
 };
 
-// nullopt when `key` keeps to `rules`; otherwise the reason, which follows "Keypair data is
-// invalid: " in the answer. Cheap checks first: the size before any parsing.
-std::optional<std::string> public_key_rule_problem(std::string_view key, bool x509,
-                                                   const PublicKeyRules& rules);
+// ok when `key` keeps to `rules`; otherwise invalid_input with the reason, which follows
+// "Keypair data is invalid: " in the answer. Cheap checks first: the size before any parsing.
+Status check_public_key_rules(std::string_view key, bool x509, const PublicKeyRules& rules);
 
 }  // namespace keypaird::crypto

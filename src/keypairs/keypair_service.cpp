@@ -58,8 +58,8 @@ Status reworded(const Status& status, const std::string& user_id, const std::str
 // Nova's check of an imported key, after keypaird's own bounds: the fingerprint, or the reason.
 Result<std::string> fingerprint_of(const std::string& type, const std::string& public_key,
                                    const crypto::PublicKeyRules& rules) {
-  if (auto problem = crypto::public_key_rule_problem(public_key, type == "x509", rules))
-    return Status::invalid_input("Keypair data is invalid: " + *problem);
+  if (Status kept = crypto::check_public_key_rules(public_key, type == "x509", rules); !kept)
+    return Status::invalid_input("Keypair data is invalid: " + kept.message());
   Result<std::string> fp = type == "x509" ? crypto::x509_certificate_fingerprint(public_key)
                                           : crypto::ssh_public_key_fingerprint(public_key);
   if (fp.is_ok()) return std::move(fp).value();
@@ -146,7 +146,8 @@ asio::awaitable<Result<CreatedKeypair>> KeypairService::create(const CreateReque
       try {
         if (!key) throw std::runtime_error("RSA key generation failed");
         if (request.type == "x509") {
-          g.made = crypto::x509_keypair_from(key, request.user_id);
+          auto made = crypto::x509_keypair_from(key, request.user_id);
+          if (made) g.made = std::move(made).value();
         } else {
           g.made = crypto::ssh_keypair_from(key);
         }
