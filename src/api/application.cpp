@@ -285,11 +285,10 @@ Status Application::check_request_encoding(const Call& call) {
 Status Application::check_project(const Call& call) const {
   const auto& in_path = call.route.project_id;
   if (in_path && *in_path != call.context.project_id)
-    return Status::invalid_input("Malformed request URL: URL's project_id '" + *in_path +
-                                 "' doesn't match Context's project_id '" +
-                                 (call.context.project_id.empty() ? std::string("None")
-                                                                  : call.context.project_id) +
-                                 "'");
+    return Status::invalid_input(
+        "Malformed request URL: URL's project_id '" + *in_path +
+        "' doesn't match Context's project_id '" +
+        (call.context.project_id.empty() ? std::string("None") : call.context.project_id) + "'");
   return Status::ok();
 }
 

@@ -1,7 +1,7 @@
 // route_request: paste's URL map makes runs of slashes one before matching its prefixes.
-#include "api/route.h"
-
 #include <gtest/gtest.h>
+
+#include "api/route.h"
 
 namespace keypaird::api {
 namespace {
