@@ -171,6 +171,13 @@ void read_row(const PGresult* r, int row, StoredKeypair& k) {
   k.created_at = text(6);
 }
 
+// Every row of a result, in order.
+std::vector<StoredKeypair> read_rows(const PGresult* r) {
+  std::vector<StoredKeypair> rows(static_cast<std::size_t>(PQntuples(r)));
+  for (std::size_t i = 0; i < rows.size(); ++i) read_row(r, static_cast<int>(i), rows[i]);
+  return rows;
+}
+
 }  // namespace
 
 // One libpq connection. Every round trip waits at most until the caller's deadline; a
@@ -536,15 +543,12 @@ keypaird::Result<std::vector<StoredKeypair>> PostgresKeypairStore::list(
   std::string limit_text = limit ? std::to_string(*limit) : "";
   const char* limit_param = limit ? limit_text.c_str() : nullptr;  // NULL: no limit
   Status status = with_connection(deadline, [&](PostgresConnection& c) {
-    out.clear();
     PgResult r = after_name
                      ? c.run("list_after", {user_column.c_str(), after_column.c_str(), limit_param},
                              deadline)
                      : c.run("list_all", {user_column.c_str(), limit_param}, deadline);
     if (!r) return unavailable();
-    int rows = PQntuples(r.get());
-    out.reserve(static_cast<std::size_t>(rows));
-    for (int i = 0; i < rows; ++i) read_row(r.get(), i, out.emplace_back());
+    out = read_rows(r.get());
     return Status::ok();
   });
   if (!status) return status;
@@ -633,12 +637,9 @@ keypaird::Result<std::vector<StoredKeypair>> PostgresKeypairStore::scan(std::int
   const std::string after = std::to_string(after_id), count = std::to_string(limit);
   std::vector<StoredKeypair> out;
   Status status = with_connection(deadline, [&](PostgresConnection& c) {
-    out.clear();
     PgResult r = c.run("scan", {after.c_str(), count.c_str()}, deadline);
     if (!r) return unavailable();
-    int rows = PQntuples(r.get());
-    out.reserve(static_cast<std::size_t>(rows));
-    for (int i = 0; i < rows; ++i) read_row(r.get(), i, out.emplace_back());
+    out = read_rows(r.get());
     return Status::ok();
   });
   if (!status) return status;
