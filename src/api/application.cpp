@@ -17,6 +17,7 @@
 #include "api/responses.h"
 #include "api/route.h"
 #include "api/url.h"
+#include "api/urlmap_accept.h"
 #include "api/versions.h"
 #include "common/utf8.h"
 #include "crypto/wipe.h"
@@ -43,11 +44,13 @@ std::string new_request_id() {
   return buffer;
 }
 
-// Nova answers in whichever of its two JSON media types the Accept header ranks higher
-// (application/json on a tie or without the header).
-bool prefers_compute_media_type(std::optional<std::string_view> accept) {
-  return accept && accept_quality(*accept, "application/vnd.openstack.compute+json") >
-                       accept_quality(*accept, "application/json");
+// The path as Nova's URL map compares it: every run of slashes made one.
+std::string collapse_slashes(std::string_view path) {
+  std::string out;
+  out.reserve(path.size());
+  for (char c : path)
+    if (c != '/' || out.empty() || out.back() != '/') out += c;
+  return out;
 }
 
 void add_version_headers(Response& response, const std::string& version) {
@@ -91,6 +94,7 @@ struct Application::Call {
   std::string path;       // decoded
   std::string raw_query;  // after '?', undecoded
   Route route;
+  UrlmapMediaType media;  // the media type Nova's URL map picks for the answer
   auth::RequestContext context;
   ApiVersion version = kMinVersion;
   observability::RequestLog log;  // filled along the pipeline for the access log and metrics
@@ -140,13 +144,23 @@ asio::awaitable<Response> Application::handle(http::IncomingRequest request) {
 
 // The URL map: which app answers.
 asio::awaitable<Response> Application::answer(Call& call, bool body_too_large) {
+  call.route = route_request(call.message.method(), call.path);
+  if (call.route.target != RouteTarget::metrics) {
+    // Nova's URL map reads Accept before any other layer (even CORS and the size limit).
+    call.media = urlmap_media_type(collapse_slashes(call.path), call.header("Accept"));
+    if (call.media.unreadable) {
+      call.compute_app = true;
+      co_return error_response(Status::invalid_input("Accept header cannot be read."));
+    }
+  }
   if (call.message.method() == bhttp::verb::options)
     co_return empty_response(200, nullptr);  // the CORS step answers before anything else
   if (body_too_large) {
     call.compute_app = true;
-    co_return request_too_large(settings_.max_request_body_size);
+    co_return request_too_large(settings_.max_request_body_size,
+                                error_page_format(call.header("Accept")),
+                                call.message.method() == bhttp::verb::head);
   }
-  call.route = route_request(call.message.method(), call.path);
   switch (call.route.target) {
     case RouteTarget::root_versions:
       call.log.route = observability::Route::root;
@@ -193,8 +207,9 @@ asio::awaitable<Response> Application::compute(Call& call) {
   std::optional<Response> refused = co_await authenticate(call);
   if (refused) co_return std::move(*refused);
   // Unrouted paths and methods answer 404 after authentication, as in Nova.
-  if (route.head_on_keypairs) co_return empty_response(404, "text/html; charset=UTF-8");
-  if (!route.endpoint) co_return plain_not_found();
+  if (!route.endpoint)
+    co_return not_found_page(error_page_format(call.header("Accept")),
+                             call.message.method() == bhttp::verb::head);
   if (!route.legacy_v2) {
     if (Status negotiated = negotiate(call); !negotiated) co_return error_response(negotiated);
   }
@@ -392,7 +407,7 @@ void Application::finalize(Call& call, Response& response) const {
   if (call.reached_handler) {
     auto content_type = response.find(bhttp::field::content_type);
     if (content_type != response.end() && content_type->value() == "application/json" &&
-        prefers_compute_media_type(call.header("Accept")))
+        call.media.media_type == "application/vnd.openstack.compute+json")
       response.set(bhttp::field::content_type, "application/vnd.openstack.compute+json");
   }
   if (call.compute_app) {

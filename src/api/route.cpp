@@ -30,10 +30,6 @@ void route_keypairs(bhttp::verb method, std::string_view path, Route& route) {
   route.resource = collection ? KeypairResource::collection
                    : member   ? KeypairResource::member
                               : KeypairResource::other;
-  if (method == bhttp::verb::head && (collection || member)) {
-    route.head_on_keypairs = true;
-    return;
-  }
   if (collection && method == bhttp::verb::get) route.endpoint = KeypairEndpoint::list;
   if (collection && method == bhttp::verb::post) route.endpoint = KeypairEndpoint::create;
   if (member && method == bhttp::verb::get) route.endpoint = KeypairEndpoint::show;

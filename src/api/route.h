@@ -34,7 +34,6 @@ struct Route {
   std::optional<std::string> project_id;    // "/v2.1/{project_id}/os-keypairs..."
   std::string name;                         // the keypair, for a member
   std::optional<KeypairEndpoint> endpoint;  // empty: the method has no route there
-  bool head_on_keypairs = false;            // HEAD on a keypairs path: webob's HTML 404
 };
 
 // `path` is percent-decoded. Runs of slashes count as one, as in Nova's router; a trailing

@@ -133,6 +133,14 @@ CONTENT_TYPES = ["application/json"] * 12 + [
 ACCEPTS = [None] * 14 + ["application/json", "application/xml", "*/*", "text/html",
                          "application/json;q=0", "text/plain", "application/*", ""]
 
+ACCEPT_TYPES = ["text", "application", "*", "TEXT", "Application", "image", "x-y"]
+ACCEPT_SUBTYPES = ["html", "json", "*", "HTML", "Json", "plain", "xml",
+                   "vnd.openstack.compute+json"]
+ACCEPT_PARAMS = ["level=1", "charset=utf-8", 'x="a b"', 'y="q\\"x"', "qq=1", "q", "z=",
+                 'w="\x80"', "v=\"unterminated"]
+ACCEPT_QS = ["0", "1", "0.5", "0.25", "0.123", "0.1234", "1.0", "1.000", "1.5", "2", "0.", "1.",
+             "0.0", "0.001", "-1", ".5", ""]
+
 
 def weighted(rng: random.Random, table: list[tuple[float, object]]):
     total = sum(weight for weight, _ in table)
@@ -305,10 +313,37 @@ class Generator:
                         ("X-Auth-Project-Id", self.rng.choice(PROJECTS[:3]))]
         version_headers, version = self.version_headers()
         headers += version_headers
-        accept = self.rng.choice(ACCEPTS)
+        accept = self.rng.choice(ACCEPTS) if self.rng.random() < 0.8 else self.accept_header()
         if accept is not None:
             headers.append(("Accept", accept))
         return headers, user, version
+
+    def accept_header(self) -> str:
+        """An Accept header built from parts: media ranges in any case, wildcards, media type
+        and accept-ext parameters (quoted too), q values valid and not, odd separators, and
+        now and then a piece that breaks the grammar (webob then accepts everything)."""
+        rng = self.rng
+
+        def media_range() -> str:
+            if rng.random() < 0.04:
+                return rng.choice(["text", "/json", "text/", "a b/c", "*", "text/html/x"])
+            text = rng.choice(ACCEPT_TYPES) + "/" + rng.choice(ACCEPT_SUBTYPES)
+            for _ in range(rng.choice([0, 0, 0, 1, 2])):
+                text += rng.choice([";", ";", " ;", "; ", "\t;"]) + rng.choice(ACCEPT_PARAMS)
+            if rng.random() < 0.5:
+                text += rng.choice([";q=", "; q=", " ;Q=", ";q="]) + rng.choice(ACCEPT_QS)
+                for _ in range(rng.choice([0, 0, 1])):
+                    text += rng.choice([";ext", ";ext=1", ';e="v"', ";q=0.1", "; e=a", ";"])
+            return text
+
+        text = rng.choice(["", "", "", ",", ", "])
+        for index in range(rng.choice([1, 1, 2, 2, 3, 4])):
+            if index:
+                text += rng.choice([",", ", ", " ,", ",,", "\t,", "  ,  ", ", ,"])
+            text += media_range()
+        if rng.random() < 0.05:
+            text += rng.choice([",", ";", "x", ", ;"])
+        return text
 
     # ------------------------------------------------------------------ bodies
 

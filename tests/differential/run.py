@@ -162,6 +162,11 @@ def divergence(request: Request, expected: Expectation) -> Optional[str]:
             and re.search(r"%[89a-fA-F][0-9a-fA-F]", request.path)):
         compare.expect_json_client_error(expected)
         return "non-UTF-8 percent-encoding in path: 4xx JSON fault, not bare 500"
+    if (expected.status == 500 and expected.body_format != "json"
+            and any(name.lower() == "accept" for name, _ in request.headers)):
+        compare.expect_json_client_error(expected)
+        compare.expect_bad_request(expected)
+        return "Accept header Nova's URL map cannot read: 400 badRequest, not bare 500"
     if ("path-utf8" in request.tags or any(ord(c) > 127 for c in request.path)
             or re.search(r"%[89a-fA-F][0-9a-fA-F]", request.path)):
         before = json.dumps(expected.body)
