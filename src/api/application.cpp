@@ -365,14 +365,15 @@ asio::awaitable<Response> Application::remove(Call& call) {
 // Step for create: body, project, schema, policy. What to create, or the refusal.
 Result<keypairs::CreateRequest> Application::validate_create(const Call& call) const {
   const std::string& body_text = call.message.body();
-  json::value body;  // null when there is no body
+  PythonJson body;  // null when there is no body
   if (!body_text.empty()) {
     auto parsed = parse_request_json(body_text);
     if (!parsed) return Status::invalid_input("Malformed request body");
     body = std::move(*parsed);
   }
   if (Status project = check_project(call); !project) return project;
-  auto request = validate_create_body(body, call.version, call.route.legacy_v2);
+  auto request =
+      validate_create_body(body.value, call.version, call.route.legacy_v2, body.big_integers);
   if (!request) return std::move(request).status();
   keypairs::CreateRequest create;
   create.user_id =
