@@ -44,13 +44,32 @@ std::string new_request_id() {
   return buffer;
 }
 
-// The path as Nova's URL map compares it: every run of slashes made one.
-std::string collapse_slashes(std::string_view path) {
-  std::string out;
-  out.reserve(path.size());
-  for (char c : path)
-    if (c != '/' || out.empty() || out.back() != '/') out += c;
-  return out;
+// webob's request URL: the path as the URL map hands it on, quoted again, and the query when
+// there is one.
+template <typename Call>
+std::string request_url(const Call& call) {
+  std::string url = call.base_url + quote_path(collapse_slashes(call.path));
+  if (!call.raw_query.empty()) url += "?" + call.raw_query;
+  return url;
+}
+
+// The project a next link names (Nova's _get_project_id): the context's, when it appears
+// anywhere in the request URL (the host and the query included), else none.
+template <typename Call>
+std::optional<std::string> link_project(const Call& call) {
+  const std::string& project = call.context.project_id;
+  if (project.empty() || latin1_to_utf8(request_url(call)).find(project) == std::string::npos)
+    return std::nullopt;
+  return project;
+}
+
+// webob's host_url: "http://" and the Host header, without a port 80.
+std::string host_url(std::optional<std::string_view> host_header) {
+  std::string_view host = host_header ? *host_header : std::string_view("localhost");
+  auto colon = host.rfind(':');
+  if (colon != std::string_view::npos && host.back() != ']' && host.substr(colon + 1) == "80")
+    host = host.substr(0, colon);
+  return "http://" + std::string(host);
 }
 
 void add_version_headers(Response& response, const std::string& version) {
@@ -129,8 +148,7 @@ asio::awaitable<Response> Application::handle(http::IncomingRequest request) {
   auto target = decode_target(raw_target);
   call.path = std::move(target.path);
   call.raw_query = std::move(target.raw_query);
-  auto host = call.header("Host");
-  call.base_url = "http://" + std::string(host ? *host : "localhost");
+  call.base_url = host_url(call.header("Host"));
 
   Response response = co_await answer(call, request.body_too_large);
   finalize(call, response);
@@ -240,7 +258,7 @@ asio::awaitable<std::optional<Response>> Application::authenticate(Call& call) {
       co_return std::nullopt;
     case auth::AuthOutcome::Status::token_issued: {
       Response response = empty_response(204, "text/plain; charset=UTF-8");
-      std::string url = call.base_url + std::string(call.message.target());
+      std::string url = request_url(call);
       while (!url.empty() && url.back() == '/') url.pop_back();
       response.set("X-Auth-Token", outcome.issued_token);
       response.set("X-Server-Management-Url", url + "/" + outcome.issued_project_id);
@@ -298,8 +316,9 @@ Status Application::check_request_encoding(const Call& call) {
 // Steps shared by the handlers: the project in the path must be the caller's, and the policy
 // rule of the endpoint must allow acting for `user_id`.
 Status Application::check_project(const Call& call) const {
+  // Nova compares the path's project (latin-1 text, as WSGI decodes the path) with the context's.
   const auto& in_path = call.route.project_id;
-  if (in_path && *in_path != call.context.project_id)
+  if (in_path && latin1_to_utf8(*in_path) != call.context.project_id)
     return Status::invalid_input(
         "Malformed request URL: URL's project_id '" + *in_path +
         "' doesn't match Context's project_id '" +
@@ -341,8 +360,7 @@ asio::awaitable<Response> Application::list(Call& call) {
   if (!keypairs) co_return error_response(keypairs.status());
   std::optional<std::string> next;
   if (limit && *limit > 0 && static_cast<std::size_t>(*limit) == keypairs->size())
-    next =
-        next_page_href(call.base_url, call.route.project_id, call.raw_query, keypairs->back().name);
+    next = next_page_href(call.base_url, link_project(call), call.raw_query, keypairs->back().name);
   co_return json_response(200, list_view(*keypairs, call.version, next));
 }
 

@@ -19,6 +19,10 @@ bool is_project_id(const std::string& s) {
 }
 
 void route_keypairs(bhttp::verb method, std::string_view path, Route& route) {
+  // Nova's routes end their patterns with Python's `$`, which also matches before a final
+  // newline: "/os-keypairs/nl\n" is the keypair "nl" (but "/os-keypairs/\n" is "\n").
+  if (path.size() >= 2 && path.back() == '\n' && path[path.size() - 2] != '/')
+    path.remove_suffix(1);
   auto segments = split_path(path);
   if (!segments.empty()) segments.erase(segments.begin());  // "v2.1" or "v2"
   if (segments.size() >= 2 && segments[1] == "os-keypairs" && is_project_id(segments[0])) {
@@ -37,6 +41,8 @@ void route_keypairs(bhttp::verb method, std::string_view path, Route& route) {
   if (member) route.name = segments[1];
 }
 
+}  // namespace
+
 // paste's URL map matches its prefixes on the path with every run of slashes made one
 // (norm_url_re, '//+' -> '/') and hands the app that normalised path: "//v2.1/os-keypairs" is
 // the compute API's "/v2.1/os-keypairs", "/v2.1//" the v2.1 document, "//" the root document.
@@ -47,8 +53,6 @@ std::string collapse_slashes(std::string_view path) {
     if (c != '/' || out.empty() || out.back() != '/') out += c;
   return out;
 }
-
-}  // namespace
 
 Route route_request(bhttp::verb method, std::string_view raw_path) {
   Route route;

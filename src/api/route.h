@@ -40,4 +40,8 @@ struct Route {
 // slash after a keypairs path does not match.
 Route route_request(boost::beast::http::verb method, std::string_view path);
 
+// paste's URL map matches its prefixes on the path with every run of slashes made one
+// (norm_url_re, '//+' -> '/') and hands the app that normalised path.
+std::string collapse_slashes(std::string_view path);
+
 }  // namespace keypaird::api
