@@ -1,7 +1,8 @@
 // Opening the keypair store a [database] connection URL names, in one place for keypaird and
 // keypaird-manage: sqlite:///relative/path and sqlite:////absolute/path (SQLAlchemy's
-// spelling), and postgresql://user:password@host:port/dbname. Another store is one more branch
-// in store_factory.cpp.
+// spelling), postgresql://user:password@host:port/dbname, and MariaDB's
+// mysql[+driver]://user:password@host:port/dbname and mariadb://... (see mariadb_keypair_store.h).
+// Another store is one more branch in store_factory.cpp.
 #pragma once
 
 #include <chrono>
