@@ -46,8 +46,8 @@ if ((${#missing[@]})); then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
-  # Debian's keystone, postgresql, mariadb-server and nginx packages would start system-wide servers (init
-  # script or systemd); the tests run their own. Deny service starts while installing, unless
+  # Debian's keystone, postgresql, mariadb-server and nginx packages would start system-wide
+  # servers (init script or systemd); the tests run their own. Deny service starts while installing, unless
   # the machine already has a policy (as many CI images do).
   temporary_policy=""
   if [ ! -e /usr/sbin/policy-rc.d ]; then
