@@ -551,6 +551,29 @@ MariadbKeypairStore::MariadbKeypairStore(MariadbOptions options) : options_(std:
 
 MariadbKeypairStore::~MariadbKeypairStore() = default;
 
+Result<int> MariadbKeypairStore::read_schema_version(const std::string& url,
+                                                     std::chrono::milliseconds timeout) {
+  auto endpoint = parse_mariadb_url(url);
+  if (!endpoint.is_ok()) return std::move(endpoint).status();
+  auto c = MariadbConnection::open(*endpoint, timeout, false);
+  if (!c.is_ok())
+    return Status::unavailable("cannot connect to " + redact_database_url(url) + ": " +
+                               c.status().message());
+  auto deadline = Clock::now() + timeout;
+  std::vector<Row> rows;
+  if (!(*c)->query("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema ="
+                   " DATABASE() AND table_name = 'keypaird_schema_version'",
+                   deadline, rows) ||
+      rows.empty())
+    return Status::unavailable("cannot read the schema version: " + (*c)->last_error());
+  if (rows[0][0] == "0") return 0;
+  if (!(*c)->query("SELECT COALESCE(MAX(version), 0) FROM keypaird_schema_version", deadline,
+                   rows) ||
+      rows.empty())
+    return Status::unavailable("cannot read the schema version: " + (*c)->last_error());
+  return static_cast<int>(to_int(rows[0][0]));
+}
+
 std::unique_ptr<MariadbConnection> MariadbKeypairStore::acquire(Clock::time_point deadline,
                                                                 bool& reused) {
   // After a failed connect, callers fail at once for a moment instead of each waiting out its

@@ -90,6 +90,9 @@ class MariadbKeypairStore final : public KeypairDatabase {
 
   // The schema version this build writes.
   static constexpr int kSchemaVersion = 1;
+  // The schema version of the database `url` names (0: keypaird's tables are not there yet),
+  // without creating or migrating anything; unavailable when it cannot be read.
+  static Result<int> read_schema_version(const std::string& url, std::chrono::milliseconds timeout);
   // The longest user id and name the columns hold (bytes): together within InnoDB's 3072-byte
   // index key, and a name of 255 four-byte characters fits. No longer user id can hold a
   // keypair; creating one is refused as invalid input.

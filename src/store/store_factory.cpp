@@ -71,9 +71,11 @@ Result<SchemaVersions> read_keypair_store_schema_version(const std::string& conn
   if (is_postgres(connection_url))
     return Status::invalid_input(
         "db version reads SQLite stores only; for PostgreSQL see keypaird_schema_version");
-  if (is_mariadb_url(connection_url))
-    return Status::invalid_input(
-        "db version reads SQLite stores only; for MariaDB see keypaird_schema_version");
+  if (is_mariadb_url(connection_url)) {
+    auto current = MariadbKeypairStore::read_schema_version(connection_url, StoreOptions{}.timeout);
+    if (!current) return std::move(current).status();
+    return SchemaVersions{*current, MariadbKeypairStore::kSchemaVersion};
+  }
   if (!sqlite_path(connection_url, path))
     return Status::invalid_input("unsupported database connection URL (expected sqlite:///<path>)");
   SchemaVersions versions;

@@ -30,7 +30,8 @@ struct SchemaVersions {
   int current = 0;  // what the store has now (0: not created yet)
   int latest = 0;   // what this build migrates to
 };
-// The schema version of the store at `connection_url`, without creating or migrating anything.
+// The schema version of the store at `connection_url` (SQLite or MariaDB), without creating or
+// migrating anything.
 Result<SchemaVersions> read_keypair_store_schema_version(const std::string& connection_url);
 
 // A description for logs, without credentials ("sqlite /var/lib/keypaird/keypaird.sqlite").

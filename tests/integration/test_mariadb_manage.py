@@ -1,6 +1,7 @@
 """keypaird on a throwaway MariaDB, as an operator meets it: `keypaird-manage export | import`
 round-trips byte for byte between SQLite and MariaDB (and between two MariaDB databases, one
-reached through the unix socket), `keypairs count` answers, new ids come after restored ones,
+reached through the unix socket), `keypairs count` and `db version`/`db sync` answer, new ids
+come after restored ones,
 and odd user input (NUL bytes, the PostgreSQL store's escape character, user ids with NUL) gets
 the same answers from MariaDB as from SQLite."""
 
@@ -80,6 +81,9 @@ class ManageOnMariadbTest(unittest.TestCase):
         self.db.create_database("first")
         self.db.create_database("second")
         first = self.config("first", self.db.url("first"))
+        self.assertEqual(manage(first, "db", "version").stdout.strip(), "0")
+        self.assertIn("schema version 1", manage(first, "db", "sync").stdout)
+        self.assertEqual(manage(first, "db", "version").stdout.strip(), "1")
         out = manage(first, "import", input=exported)
         self.assertIn("read 147, imported 147, already present 0, skipped 0", out.stdout)
         self.assertEqual(manage(first, "keypairs", "count").stdout.strip(), "147")
