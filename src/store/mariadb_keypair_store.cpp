@@ -726,9 +726,11 @@ keypaird::Result<StoredKeypair> MariadbKeypairStore::create(const StoredKeypair&
                                                             std::int64_t quota) {
   const StoredKeypair& k = keypair;
   if (k.user_id.size() > kMaxUserIdBytes)
-    return Status::invalid_input("user ids longer than " + std::to_string(kMaxUserIdBytes) +
-                                 " bytes cannot hold keypairs");
-  if (k.name.size() > kMaxNameBytes) return Status::invalid_input("the name is too long");
+    return Status::invalid_input("User ID is too long: keypairs need a user_id of at most " +
+                                 std::to_string(kMaxUserIdBytes) + " bytes.");
+  if (k.name.size() > kMaxNameBytes)
+    return Status::invalid_input("Keypair name is too long: at most " +
+                                 std::to_string(kMaxNameBytes) + " bytes.");
   StoredKeypair stored;
   auto deadline = Clock::now() + options_.timeout;
   Status status = with_connection(deadline, [&](MariadbConnection& c) {

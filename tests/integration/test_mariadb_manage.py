@@ -138,6 +138,26 @@ class ManageOnMariadbTest(unittest.TestCase):
         for want, have in zip(expected, got):
             self.assertEqual(strip_times(want), strip_times(have))
 
+    def test_user_ids_too_long_for_the_column_are_a_400(self):
+        self.db.create_database("long")
+        node = Keypaird(BINARY, database_url=self.db.url("long")).start()
+        try:
+            user = "u" * 2049
+            status, body, _ = node.json("POST", "/v2.1/os-keypairs", token="admin:admin",
+                                        body={"keypair": {"name": "k", "public_key": ED25519,
+                                                          "user_id": user}})
+            self.assertEqual(status, 400, body)
+            self.assertIn("2048 bytes", body["badRequest"]["message"])
+            status, body, _ = node.json("GET", f"/v2.1/os-keypairs?user_id={user}",
+                                        token="admin:admin")
+            self.assertEqual((status, body), (200, {"keypairs": []}))
+            status, _, _ = node.json("POST", "/v2.1/os-keypairs", token="admin:admin",
+                                     body={"keypair": {"name": "k", "public_key": ED25519,
+                                                       "user_id": "u" * 2048}})
+            self.assertEqual(status, 201)
+        finally:
+            node.cleanup()
+
 
 if __name__ == "__main__":
     unittest.main()
