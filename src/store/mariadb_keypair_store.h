@@ -1,4 +1,4 @@
-// KeypairStore on a shared MariaDB (or MySQL) database in keypaird's own schema, so several
+// KeypairStore on a shared MariaDB database in keypaird's own schema, so several
 // keypaird nodes can serve one set of keypairs from the database server an OpenStack cloud
 // already runs.
 //

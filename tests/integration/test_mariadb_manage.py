@@ -13,11 +13,12 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "regression"))
-from keypaird_process import Keypaird, binary_from_argv  # noqa: E402
+import test_nul_in_user_input_postgres as nul_case  # noqa: E402  (takes --binary from argv)
+from keypaird_process import Keypaird  # noqa: E402
 from mariadb_server import MariadbServer  # noqa: E402
-from test_nul_in_user_input_postgres import exchanges, strip_times  # noqa: E402
 
-BINARY = binary_from_argv(sys.argv)
+BINARY = nul_case.BINARY
+exchanges, strip_times = nul_case.exchanges, nul_case.strip_times
 MANAGE = os.path.join(os.path.dirname(BINARY), "keypaird-manage")
 ED25519 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMGL2dWM4jPiGbM/vvOSs+oulmMuLqi8z88QC5UlHXni"
 
