@@ -5,13 +5,16 @@
 #include <mysql.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <random>
 #include <stdexcept>
@@ -187,7 +190,7 @@ std::vector<StoredKeypair> keypairs_from(std::vector<Row>& rows) {
   return out;
 }
 
-// Connector/C's timeouts count whole seconds.
+// Connector/C's timeouts and innodb_lock_wait_timeout count whole seconds.
 unsigned whole_seconds(std::chrono::milliseconds timeout) {
   return static_cast<unsigned>(std::max<long long>(1, (timeout.count() + 999) / 1000));
 }
@@ -200,12 +203,16 @@ void init_library_once() {
 
 }  // namespace
 
-// One Connector/C connection and its prepared statements. No round trip starts after the
-// caller's deadline; one that fails for any reason but a duplicate key, a deadlock or a lock
-// wait timeout marks the connection broken, and it is never reused.
+// One Connector/C connection and its prepared statements, driven through Connector/C's
+// non-blocking calls so that every round trip waits at most until the caller's deadline. A
+// connection that timed out, or failed for any reason but a duplicate key, a deadlock or a lock
+// wait timeout, is marked broken and never reused.
 class MariadbConnection {
  public:
   ~MariadbConnection() {
+    // A broken connection may have a half-done exchange or a stuck server behind it: shut the
+    // socket first, so that closing (which says goodbye to the server) cannot wait.
+    if (mysql_ && broken_) ::shutdown(static_cast<int>(mysql_get_socket(mysql_)), SHUT_RDWR);
     for (MYSQL_STMT* s : statements_)
       if (s) mysql_stmt_close(s);
     if (mysql_) mysql_close(mysql_);
@@ -216,7 +223,7 @@ class MariadbConnection {
   // on failure.
   static Result<std::unique_ptr<MariadbConnection>> open(const MariadbEndpoint& e,
                                                          std::chrono::milliseconds timeout,
-                                                         bool prepare) {
+                                                         bool prepare, Clock::time_point deadline) {
     init_library_once();
     std::unique_ptr<MariadbConnection> c(new MariadbConnection);
     c->mysql_ = mysql_init(nullptr);
@@ -224,6 +231,8 @@ class MariadbConnection {
     MYSQL* m = c->mysql_;
     unsigned seconds = whole_seconds(timeout);
     my_bool no = 0, yes = 1;
+    mysql_optionsv(m, MYSQL_OPT_NONBLOCK, 0);
+    // Connector/C's own limits (whole seconds) stay as a backstop; the deadline comes first.
     mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &seconds);
     mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &seconds);
     mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &seconds);
@@ -243,19 +252,24 @@ class MariadbConnection {
       mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &yes);
       mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, e.ssl_verify_cert ? &yes : &no);
     }
-    if (!mysql_real_connect(m, or_null(e.host), e.user.c_str(), e.password.c_str(),
-                            e.database.c_str(), e.port, or_null(e.unix_socket), 0)) {
-      return Status::unavailable(mysql_error(m));
+    MYSQL* connected = nullptr;
+    int status =
+        mysql_real_connect_start(&connected, m, or_null(e.host), e.user.c_str(), e.password.c_str(),
+                                 e.database.c_str(), e.port, or_null(e.unix_socket), 0);
+    if (!c->drive(status, deadline,
+                  [&](int ready) { return mysql_real_connect_cont(&connected, m, ready); })) {
+      c->broken_ = true;
+      return Status::unavailable("timed out connecting");
     }
+    if (!connected) return Status::unavailable(mysql_error(m));
     // Strict mode: a value that does not fit is an error, never silently cut.
     char setup[256];
     std::snprintf(setup, sizeof setup,
                   "SET SESSION sql_mode = 'TRADITIONAL', SESSION innodb_lock_wait_timeout = %u,"
                   " SESSION max_statement_time = %.3f, SESSION time_zone = '+00:00'",
                   seconds, static_cast<double>(timeout.count()) / 1000.0);
-    auto never = Clock::time_point::max();
-    if (!c->command(setup, never) ||
-        !c->command("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", never))
+    if (!c->command(setup, deadline) ||
+        !c->command("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", deadline))
       return Status::unavailable(c->last_error_);
     if (prepare) {
       const auto& texts = statement_texts();
@@ -263,7 +277,14 @@ class MariadbConnection {
         MYSQL_STMT* s = mysql_stmt_init(m);
         if (!s) return Status::unavailable("out of memory");
         c->statements_[i] = s;
-        if (mysql_stmt_prepare(s, texts[i].data(), texts[i].size()) != 0)
+        int error = 0;
+        int waiting = mysql_stmt_prepare_start(&error, s, texts[i].data(), texts[i].size());
+        if (!c->drive(waiting, deadline,
+                      [&](int ready) { return mysql_stmt_prepare_cont(&error, s, ready); })) {
+          c->broken_ = true;
+          return Status::unavailable("timed out preparing statements");
+        }
+        if (error != 0)
           return Status::unavailable("cannot prepare a statement: " +
                                      std::string(mysql_stmt_error(s)));
       }
@@ -282,8 +303,17 @@ class MariadbConnection {
   bool query(const char* sql, Clock::time_point deadline, std::vector<Row>& rows) {
     rows.clear();
     if (!may_start(deadline)) return false;
-    if (mysql_query(mysql_, sql) != 0) return failed(mysql_errno(mysql_), mysql_error(mysql_));
-    MYSQL_RES* result = mysql_store_result(mysql_);
+    int error = 0;
+    int status = mysql_real_query_start(&error, mysql_, sql, std::strlen(sql));
+    if (!drive(status, deadline,
+               [&](int ready) { return mysql_real_query_cont(&error, mysql_, ready); }))
+      return timed_out();
+    if (error != 0) return failed(mysql_errno(mysql_), mysql_error(mysql_));
+    MYSQL_RES* result = nullptr;
+    status = mysql_store_result_start(&result, mysql_);
+    if (!drive(status, deadline,
+               [&](int ready) { return mysql_store_result_cont(&result, mysql_, ready); }))
+      return timed_out();
     if (!result) {
       if (mysql_field_count(mysql_) != 0) return failed(mysql_errno(mysql_), mysql_error(mysql_));
       ++successes_;
@@ -330,11 +360,23 @@ class MariadbConnection {
         b.length = &lengths[i];
       }
     }
-    if (mysql_stmt_bind_param(s, binds.data()) != 0 || mysql_stmt_execute(s) != 0)
+    if (mysql_stmt_bind_param(s, binds.data()) != 0)
       return failed(mysql_stmt_errno(s), mysql_stmt_error(s));
+    int error = 0;
+    int status = mysql_stmt_execute_start(&error, s);
+    if (!drive(status, deadline,
+               [&](int ready) { return mysql_stmt_execute_cont(&error, s, ready); }))
+      return timed_out();
+    if (error != 0) return failed(mysql_stmt_errno(s), mysql_stmt_error(s));
     if (affected) *affected = mysql_stmt_affected_rows(s);
     if (insert_id) *insert_id = static_cast<std::int64_t>(mysql_stmt_insert_id(s));
     if (mysql_stmt_field_count(s) > 0) {
+      // The rows come over the network here; fetching them afterwards reads memory only.
+      status = mysql_stmt_store_result_start(&error, s);
+      if (!drive(status, deadline,
+                 [&](int ready) { return mysql_stmt_store_result_cont(&error, s, ready); }))
+        return timed_out();
+      if (error != 0) return failed(mysql_stmt_errno(s), mysql_stmt_error(s));
       bool fetched = fetch(s, rows);
       mysql_stmt_free_result(s);
       if (!fetched) return failed(mysql_stmt_errno(s), mysql_stmt_error(s));
@@ -378,6 +420,46 @@ class MariadbConnection {
  private:
   MariadbConnection() { statements_.fill(nullptr); }
 
+  // Carries one non-blocking Connector/C call to its end: `status` is what the call waits for
+  // (MYSQL_WAIT_READ/WRITE/EXCEPT/TIMEOUT), `resume(ready)` continues it with what happened
+  // and returns what it waits for next (0: done). False when the deadline came first; the call
+  // is then abandoned half-way and the connection must not be used again.
+  template <typename Resume>
+  bool drive(int status, Clock::time_point deadline, Resume resume) {
+    while (status != 0) {
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) return false;
+      long long wait = left;
+      if (status & MYSQL_WAIT_TIMEOUT)
+        wait = std::min<long long>(wait, mysql_get_timeout_value_ms(mysql_));
+      pollfd p{static_cast<int>(mysql_get_socket(mysql_)), 0, 0};
+      if (status & MYSQL_WAIT_READ) p.events |= POLLIN;
+      if (status & MYSQL_WAIT_WRITE) p.events |= POLLOUT;
+      if (status & MYSQL_WAIT_EXCEPT) p.events |= POLLPRI;
+      int polled = ::poll(&p, 1, static_cast<int>(std::min<long long>(wait, INT32_MAX)));
+      if (polled < 0 && errno != EINTR) return false;
+      int ready = 0;
+      if (polled > 0) {
+        if (p.revents & POLLIN) ready |= MYSQL_WAIT_READ;
+        if (p.revents & POLLOUT) ready |= MYSQL_WAIT_WRITE;
+        if (p.revents & POLLPRI) ready |= MYSQL_WAIT_EXCEPT;
+        // An error or hang-up: let the call find out by reading or writing.
+        if (p.revents & (POLLERR | POLLHUP)) ready |= status & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE);
+      } else if (polled == 0 && (status & MYSQL_WAIT_TIMEOUT) && wait < left) {
+        ready = MYSQL_WAIT_TIMEOUT;  // Connector/C's own timeout, before ours
+      }
+      if (ready == 0) continue;  // interrupted, or our deadline: checked above
+      status = resume(ready);
+    }
+    return true;
+  }
+
+  bool timed_out() {
+    broken_ = true;
+    last_error_ = "timed out";
+    return false;
+  }
+
   bool may_start(Clock::time_point deadline) {
     if (broken_) return false;
     if (Clock::now() < deadline) return true;
@@ -399,9 +481,8 @@ class MariadbConnection {
     return false;
   }
 
-  // Every row of an executed statement, columns as bytes.
+  // Every row of an executed statement whose result is stored, columns as bytes.
   static bool fetch(MYSQL_STMT* s, std::vector<Row>* rows) {
-    if (mysql_stmt_store_result(s) != 0) return false;
     const unsigned columns = mysql_stmt_field_count(s);
     constexpr unsigned long kInline = 256;
     std::vector<std::array<char, kInline>> buffers(columns);
@@ -542,7 +623,7 @@ MariadbKeypairStore::MariadbKeypairStore(MariadbOptions options) : options_(std:
   for (const auto& name : endpoint_.ignored)
     spdlog::warn("database: ignoring the connection URL's parameter {}", name);
   auto deadline = Clock::now() + options_.migration_timeout;
-  auto c = MariadbConnection::open(endpoint_, options_.migration_timeout, false);
+  auto c = MariadbConnection::open(endpoint_, options_.migration_timeout, false, deadline);
   if (!c.is_ok())
     throw std::runtime_error("cannot connect to " + redact_database_url(options_.url) + ": " +
                              c.status().message());
@@ -555,11 +636,11 @@ Result<int> MariadbKeypairStore::read_schema_version(const std::string& url,
                                                      std::chrono::milliseconds timeout) {
   auto endpoint = parse_mariadb_url(url);
   if (!endpoint.is_ok()) return std::move(endpoint).status();
-  auto c = MariadbConnection::open(*endpoint, timeout, false);
+  auto deadline = Clock::now() + timeout;
+  auto c = MariadbConnection::open(*endpoint, timeout, false, deadline);
   if (!c.is_ok())
     return Status::unavailable("cannot connect to " + redact_database_url(url) + ": " +
                                c.status().message());
-  auto deadline = Clock::now() + timeout;
   std::vector<Row> rows;
   if (!(*c)->query("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema ="
                    " DATABASE() AND table_name = 'keypaird_schema_version'",
@@ -604,7 +685,7 @@ std::unique_ptr<MariadbConnection> MariadbKeypairStore::acquire(Clock::time_poin
       (void)pool_changed_.wait_until(pool_mutex_, deadline);
     }
   }
-  auto c = MariadbConnection::open(endpoint_, options_.timeout, true);
+  auto c = MariadbConnection::open(endpoint_, options_.timeout, true, deadline);
   MutexLock lock(pool_mutex_);
   if (c.is_ok()) {
     if (database_down_) spdlog::info("database: connected again");

@@ -3,14 +3,14 @@
 // already runs.
 //
 // A bounded pool of MariaDB Connector/C connections, each with its statements prepared once
-// (user input only ever travels as bound parameters). Connector/C's blocking calls are bounded
-// by its connect/read/write timeouts, which count whole seconds: each round trip waits at most
-// `timeout` rounded up to a second, the server stops a statement (max_statement_time) and a
-// lock wait (innodb_lock_wait_timeout) at the same limit, and no new round trip starts once a
-// call's deadline has passed. A connection that timed out or lost its server is dropped and
-// reopened on demand, which is how the store recovers by itself after a restart; meanwhile
-// calls answer `unavailable`. Deadlocks and lock wait timeouts (errors 1213 and 1205, which
-// also report Galera's certification conflicts) are retried a few times within the deadline.
+// (user input only ever travels as bound parameters). Every call has one deadline (`timeout`)
+// covering the wait for a connection, connecting and the queries: Connector/C's non-blocking
+// calls are driven with poll() until then, and past it the call answers `unavailable` and the
+// connection is dropped, so a slow, frozen or dead server never holds a thread longer than that
+// (the server also stops a statement, max_statement_time, at `timeout`). Dropped connections are
+// reopened on demand, which is how the store recovers by itself after a restart. Deadlocks and
+// lock wait timeouts (errors 1213 and 1205, which also report Galera's certification conflicts)
+// are retried a few times within the deadline.
 //
 // Names, user ids and keys are VARBINARY/BLOB columns: compared and ordered byte by byte with
 // no trailing-space padding whatever the server's defaults, NUL bytes and any other byte kept
