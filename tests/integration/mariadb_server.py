@@ -13,6 +13,8 @@ As a library:
         url = db.url()             # mysql+pymysql://keypaird:<password>@127.0.0.1:<port>/keypaird
         db.restart(crash=True)     # SIGKILL, then start again on the same data directory
         db.sql("SELECT 1")         # as root, through the socket; tab-separated rows
+    MariadbServer(tls=True)        # also TLS, with a certificate for 127.0.0.1 signed by
+                                   # db.ca_path (a CA made for the run; needs the openssl CLI)
 
 As a wrapper (used by CTest): starts a server, runs the command with KEYPAIRD_TEST_MARIADB_URL
 set to a fresh database on it, stops the server, exits with the command's status:
@@ -42,7 +44,8 @@ def free_port():
 
 
 class MariadbServer:
-    def __init__(self):
+    def __init__(self, tls=False):
+        self.tls = tls
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="keypaird-mariadb-")
         self.data = os.path.join(self.dir, "data")
@@ -50,6 +53,7 @@ class MariadbServer:
         self.log_path = os.path.join(self.dir, "mariadb.log")
         self.as_root = ["--user=root"] if os.geteuid() == 0 else []
         self.process = None
+        self.ca_path = os.path.join(self.dir, "ca.pem")
 
     # ----------------------------------------------------------------- helpers
 
@@ -81,7 +85,22 @@ class MariadbServer:
 
     # ----------------------------------------------------------------- lifecycle
 
+    def _make_certificates(self):
+        def openssl(*args):
+            subprocess.run(["openssl", *args], check=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, cwd=self.dir, timeout=60)
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
+                "ca.pem", "-days", "2", "-subj", "/CN=keypaird test CA")
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out",
+                "server.csr", "-subj", "/CN=127.0.0.1")
+        with open(os.path.join(self.dir, "server.ext"), "w") as f:
+            f.write("subjectAltName=IP:127.0.0.1\n")
+        openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "server.ext")
+
     def start(self):
+        if self.tls:
+            self._make_certificates()
         result = subprocess.run(
             [INSTALL_DB, "--no-defaults", f"--datadir={self.data}",
              "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve",
@@ -102,6 +121,10 @@ class MariadbServer:
                 "--innodb-buffer-pool-size=32M", "--innodb-log-file-size=16M",
                 "--max-connections=300", "--character-set-server=latin1",
                 "--collation-server=latin1_swedish_ci"]
+        if self.tls:
+            argv += [f"--ssl-ca={self.ca_path}",
+                     f"--ssl-cert={os.path.join(self.dir, 'server.pem')}",
+                     f"--ssl-key={os.path.join(self.dir, 'server.key')}"]
         self.process = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
