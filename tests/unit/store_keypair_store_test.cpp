@@ -517,6 +517,13 @@ TEST(MariadbUrl, NovaConfForms) {
   EXPECT_TRUE(e->ssl_verify_cert);
   EXPECT_EQ(e->ssl_ca, "/etc/ca.pem");
 
+  // A socket without a host, and devstack's extra parameter (ignored, with a warning).
+  e = parse_mariadb_url("mysql+pymysql://u:p@/kp?unix_socket=/s&charset=utf8&plugin=dbcounter");
+  ASSERT_TRUE(e.is_ok());
+  EXPECT_EQ(e->host, "");
+  EXPECT_EQ(e->unix_socket, "/s");
+  EXPECT_EQ(e->ignored, std::vector<std::string>{"plugin"});
+
   EXPECT_TRUE(is_mariadb_url("MySQL+mysqldb://u@h/d"));
   EXPECT_FALSE(is_mariadb_url("postgresql://u@h/d"));
   EXPECT_FALSE(parse_mariadb_url("mysql://u:p@host").is_ok());  // no database
