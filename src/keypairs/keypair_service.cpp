@@ -51,6 +51,8 @@ Status reworded(const Status& status, const std::string& user_id, const std::str
       return duplicate(name);
     case ErrorKind::quota_exceeded:
       return quota_exceeded();
+    case ErrorKind::invalid_input:  // a value the store cannot hold (MariaDB: a huge user id)
+      return status;
     default:
       return unavailable();
   }

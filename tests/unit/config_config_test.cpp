@@ -63,13 +63,29 @@ TEST(Config, PostgresUrlsAndPoolSettings) {
 }
 
 TEST(Config, BadDatabaseSettingsAreRefusedWithoutShowingTheUrl) {
-  auto mysql = parse_config_text("[database]\nconnection = mysql+pymysql://nova:s3cret@db/nova\n");
-  EXPECT_FALSE(mysql.config);
-  EXPECT_NE(mysql.error.find("connection"), std::string::npos);
-  EXPECT_EQ(mysql.error.find("s3cret"), std::string::npos) << mysql.error;
+  auto oracle = parse_config_text("[database]\nconnection = oracle://nova:s3cret@db/nova\n");
+  EXPECT_FALSE(oracle.config);
+  EXPECT_NE(oracle.error.find("connection"), std::string::npos);
+  EXPECT_EQ(oracle.error.find("s3cret"), std::string::npos) << oracle.error;
   EXPECT_FALSE(parse_config_text("[database]\ntimeout = 0\n").config);
   EXPECT_FALSE(parse_config_text("[database]\ntimeout = soon\n").config);
   EXPECT_FALSE(parse_config_text("[database]\nmax_pool_size = 0\n").config);
+}
+
+TEST(Config, MariadbUrlsAndTheSchemaOption) {
+  for (const char* url : {"mysql+pymysql://nova:s3cret@db:3306/keypairs?charset=utf8",
+                          "mysql://u:p@localhost/db?unix_socket=/run/mysqld/mysqld.sock",
+                          "mariadb://u:p@10.0.0.1/db", "MySQL+mysqldb://u@db/x"}) {
+    auto r = parse_config_text(std::string("[database]\nconnection = ") + url + "\n");
+    ASSERT_TRUE(r.config) << url << ": " << r.error;
+    EXPECT_FALSE(r.config->uses_postgres());
+    EXPECT_EQ(r.config->effective_database_connection(), url);
+    EXPECT_EQ(r.config->database_schema, "keypaird");
+  }
+  EXPECT_TRUE(parse_config_text("[database]\nschema = keypaird\n").config);
+  auto nova = parse_config_text("[database]\nschema = nova_api\n");
+  EXPECT_FALSE(nova.config);
+  EXPECT_NE(nova.error.find("schema"), std::string::npos);
 }
 
 TEST(Config, KeystoneAuthtokenOptions) {
