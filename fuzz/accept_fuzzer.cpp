@@ -1,6 +1,6 @@
 // Fuzzes the three readers of the Accept header (the URL map's, webob's error-page choice and
 // best_match's quality): any bytes must read without crashing, and the URL map's answer must be
-// one of Nova's two media types, or unreadable with none.
+// one of Nova's media types (atom only on an index path), or unreadable with none.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -17,6 +17,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::abort();
   auto media = keypaird::api::urlmap_media_type("/v2.1/os-keypairs", header);
   if (media.unreadable != read.unreadable) std::abort();
+  auto index = keypaird::api::urlmap_media_type("/", header);
+  if (index.unreadable != read.unreadable) std::abort();
+  if (index.media_type != "application/json" && index.media_type != "application/atom+xml" &&
+      index.media_type != "application/vnd.openstack.compute+json")
+    std::abort();
   (void)keypaird::api::error_page_format(header);
   double q = keypaird::api::accept_quality(header, "application/json");
   (void)q;

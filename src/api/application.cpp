@@ -120,7 +120,7 @@ struct Application::Call {
   // For finalize:
   bool compute_app = false;                 // answered by the compute app: a request id
   std::optional<std::string> version_text;  // negotiated: the version headers
-  bool reached_handler = false;             // a keypairs handler answered: the media type
+  bool in_media_type = false;  // a handler or a version document answered: the URL map's type
 
   std::optional<std::string_view> header(std::string_view name) const {
     auto it = message.find(name);
@@ -180,6 +180,7 @@ asio::awaitable<Response> Application::answer(Call& call, bool body_too_large) {
   switch (call.route.target) {
     case RouteTarget::root_versions:
       call.log.route = observability::Route::root;
+      call.in_media_type = true;
       co_return root_versions_response(call.base_url, settings_.max_version);
     case RouteTarget::versions:
       co_return version_document(call);
@@ -201,6 +202,7 @@ asio::awaitable<Response> Application::answer(Call& call, bool body_too_large) {
     case RouteTarget::choices:
       break;
   }
+  call.in_media_type = true;
   co_return choices_response(call.base_url, call.path);
 }
 
@@ -210,6 +212,7 @@ Response Application::version_document(Call& call) {
   if (call.route.v2_1) {
     if (Status negotiated = negotiate(call); !negotiated) return error_response(negotiated);
   }
+  call.in_media_type = true;
   return version_response(call.base_url, call.route.v2_1, settings_.max_version);
 }
 
@@ -237,7 +240,7 @@ asio::awaitable<Response> Application::compute(Call& call) {
     if (Status negotiated = negotiate(call); !negotiated) co_return error_response(negotiated);
   }
   if (Status readable = check_request_encoding(call); !readable) co_return error_response(readable);
-  call.reached_handler = true;
+  call.in_media_type = true;
   switch (*route.endpoint) {
     case KeypairEndpoint::list:
       co_return co_await list(call);
@@ -428,11 +431,11 @@ asio::awaitable<Response> Application::create(Call& call) {
 // come from other apps and carry none).
 void Application::finalize(Call& call, Response& response) const {
   if (call.version_text) add_version_headers(response, *call.version_text);
-  if (call.reached_handler) {
+  if (call.in_media_type) {
     auto content_type = response.find(bhttp::field::content_type);
     if (content_type != response.end() && content_type->value() == "application/json" &&
-        call.media.media_type == "application/vnd.openstack.compute+json")
-      response.set(bhttp::field::content_type, "application/vnd.openstack.compute+json");
+        call.media.media_type != "application/json")
+      response.set(bhttp::field::content_type, call.media.media_type);
   }
   if (call.compute_app) {
     std::string id = new_request_id();

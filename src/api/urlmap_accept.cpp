@@ -14,8 +14,9 @@ namespace keypaird::api {
 
 namespace {
 
-constexpr std::array<std::string_view, 2> kSupportedTypes = {
-    "application/json", "application/vnd.openstack.compute+json"};
+// Nova's supported media types, in its order; the index paths add atom at the end.
+constexpr std::array<std::string_view, 3> kOfferedTypes = {
+    "application/json", "application/vnd.openstack.compute+json", "application/atom+xml"};
 
 // Python's str.isspace for latin-1 characters (what \s and strip() skip).
 bool python_space(char c) {
@@ -189,7 +190,7 @@ std::size_t stars(std::string_view text) {
 
 }  // namespace
 
-UrlmapAccept read_urlmap_accept(std::optional<std::string_view> header) {
+UrlmapAccept read_urlmap_accept(std::optional<std::string_view> header, bool index_path) {
   UrlmapAccept result;
   std::vector<Range> ranges;
   for (const std::string& item : split_http_list(header.value_or(""))) {
@@ -213,7 +214,8 @@ UrlmapAccept read_urlmap_accept(std::optional<std::string_view> header) {
   }
   double best_quality = -1;
   std::string best_mask = "*/*";
-  for (std::string_view type : kSupportedTypes) {
+  for (std::size_t offer = 0; offer < (index_path ? 3U : 2U); ++offer) {
+    std::string_view type = kOfferedTypes[offer];
     for (const Range& range : ranges) {
       double quality = 1;
       if (auto q = range.params.find("q"); q != range.params.end()) {
@@ -244,7 +246,7 @@ UrlmapMediaType urlmap_media_type(std::string_view path, std::optional<std::stri
   };
   bool versioned_app = under("/v2.1") || under("/v2");
   if (json_suffix && versioned_app) return result;
-  UrlmapAccept read = read_urlmap_accept(accept);
+  UrlmapAccept read = read_urlmap_accept(accept, path == "/" || path == "/v2.1/" || path == "/v2/");
   result.unreadable = read.unreadable;
   if (json_suffix)
     result.media_type = "application/json";

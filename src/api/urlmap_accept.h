@@ -13,15 +13,17 @@ namespace keypaird::api {
 
 struct UrlmapAccept {
   bool unreadable = false;                // Nova's reader raises on this header
-  std::optional<std::string> media_type;  // the best of Nova's media types, if any matched
+  std::optional<std::string> media_type;  // the best of the offered media types, if any matched
 };
 
-// `header` is the raw Accept value (nullopt when absent: Nova reads it as "").
-UrlmapAccept read_urlmap_accept(std::optional<std::string_view> header);
+// `header` is the raw Accept value (nullopt when absent: Nova reads it as ""). `index_path`:
+// the request is for "/", "/v2.1/" or "/v2/", where application/atom+xml is offered too.
+UrlmapAccept read_urlmap_accept(std::optional<std::string_view> header, bool index_path = false);
 
 // The media type Nova answers a request for `path` (percent-decoded, slash runs collapsed) in:
 // a ".json" suffix under a versioned prefix decides without reading Accept; otherwise Accept's
-// best match, application/json by default. `unreadable` as above (only when Accept is read).
+// best match (application/atom+xml too for the index paths), application/json by default.
+// `unreadable` as above (only when Accept is read).
 struct UrlmapMediaType {
   bool unreadable = false;
   std::string media_type = "application/json";

@@ -324,6 +324,20 @@ class Generator:
             headers.append(("Accept", accept))
         return headers, user, version
 
+    def unicode_name(self) -> str:
+        """A short name of code points from anywhere (assigned or not, combining marks, spaces of
+        every kind, other planes), with now and then an ASCII letter: Nova's name rules and
+        repr() read Python's Unicode database, and these sample it."""
+        rng = self.rng
+
+        def code_point() -> str:
+            pick = weighted(rng, [(30, (0x80, 0x2FFF)), (20, (0x3000, 0xD7FF)),
+                                  (15, (0xE000, 0xFFFF)), (15, (0x10000, 0x3FFFF)),
+                                  (5, (0xE0000, 0x10FFFF)), (15, (0x41, 0x5A))])
+            return chr(rng.randint(*pick))
+
+        return "".join(code_point() for _ in range(rng.choice([1, 1, 2, 3, 5])))
+
     def accept_header(self) -> str:
         """An Accept header built from parts: media ranges in any case, wildcards, media type
         and accept-ext parameters (quoted too), q values valid and not, odd separators, and
@@ -394,8 +408,10 @@ class Generator:
             name = self.rng.choice(SIMPLE_NAMES)
         elif rng.random() < 0.5 and self.created.get(user):
             name = rng.choice(self.created[user])
-        else:
+        elif rng.random() < 0.8:
             name = rng.choice(ODD_NAMES)
+        else:
+            name = self.unicode_name()
         keypair: dict = {"name": name}
         key, key_type, what = self.public_key()
         if key is not MISSING:
