@@ -218,27 +218,22 @@ asio::awaitable<std::optional<Response>> Application::authenticate(Call& call) {
   auto lookup = [&call](std::string_view name) { return call.header(name); };
   auth::HeaderLookup lookup_function = lookup;
   auto outcome = co_await authenticator_.authenticate(lookup_function);
-  switch (outcome.status) {
-    case auth::AuthOutcome::Status::authenticated:
-      call.context = std::move(outcome.context);
-      call.log.user_id = call.context.user_id;
-      co_return std::nullopt;
-    case auth::AuthOutcome::Status::token_issued: {
-      Response response = empty_response(204, "text/plain; charset=UTF-8");
-      std::string url = call.base_url + std::string(call.message.target());
-      while (!url.empty() && url.back() == '/') url.pop_back();
-      response.set("X-Auth-Token", outcome.issued_token);
-      response.set("X-Server-Management-Url", url + "/" + outcome.issued_project_id);
-      co_return response;
-    }
-    case auth::AuthOutcome::Status::unauthorized:
-      if (!outcome.challenge.empty()) co_return keystone_unauthorized(outcome.challenge);
-      co_return error_response(
-          Status(ErrorKind::unauthenticated, "The request you have made requires authentication."));
-    case auth::AuthOutcome::Status::unavailable:
-      break;
+  if (!outcome) {
+    if (outcome.status().is(ErrorKind::unauthenticated) && !authenticator_.challenge().empty())
+      co_return keystone_unauthorized(authenticator_.challenge());
+    co_return error_response(outcome.status());
   }
-  co_return error_response(Status::unavailable("The Keystone service is temporarily unavailable."));
+  if (outcome->token_issued) {
+    Response response = empty_response(204, "text/plain; charset=UTF-8");
+    std::string url = call.base_url + std::string(call.message.target());
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    response.set("X-Auth-Token", outcome->issued_token);
+    response.set("X-Server-Management-Url", url + "/" + outcome->issued_project_id);
+    co_return response;
+  }
+  call.context = std::move(outcome->context);
+  call.log.user_id = call.context.user_id;
+  co_return std::nullopt;
 }
 
 // Step: the microversion, from the two headers. From here on every answer carries the

@@ -36,12 +36,17 @@ KeystoneAuthenticator::KeystoneAuthenticator(KeystoneAuthSettings settings,
       client_(settings_.keystone, std::move(client_options)),
       cache_(settings_.token_cache_size, settings_.token_cache_time) {}
 
-AuthOutcome KeystoneAuthenticator::unauthorized() const {
-  AuthOutcome outcome;
-  outcome.status = AuthOutcome::Status::unauthorized;
-  outcome.challenge = challenge_;
-  return outcome;
+namespace {
+
+Status unauthorized() {
+  return Status(ErrorKind::unauthenticated, "The request you have made requires authentication.");
 }
+
+Status keystone_unavailable() {
+  return Status::unavailable("The Keystone service is temporarily unavailable.");
+}
+
+}  // namespace
 
 std::optional<KeystoneAuthenticator::Checked> KeystoneAuthenticator::cached(
     const TokenDigest& digest, bool allow_expired) {
@@ -59,7 +64,8 @@ std::optional<KeystoneAuthenticator::Checked> KeystoneAuthenticator::cached(
   return Checked{Validity::valid, std::move(info)};
 }
 
-asio::awaitable<AuthOutcome> KeystoneAuthenticator::authenticate(const HeaderLookup& headers) {
+asio::awaitable<Result<AuthOutcome>> KeystoneAuthenticator::authenticate(
+    const HeaderLookup& headers) {
   // Only what Keystone says counts: incoming X-User-Id, X-Roles and the like are never read.
   auto user_header = headers("X-Auth-Token");
   if (!user_header) user_header = headers("X-Storage-Token");
@@ -79,11 +85,7 @@ asio::awaitable<AuthOutcome> KeystoneAuthenticator::authenticate(const HeaderLoo
       std::string copy(service_token);
       service = co_await check(std::move(copy), false);
     }
-    if (service.validity == Validity::unavailable) {
-      AuthOutcome outcome;
-      outcome.status = AuthOutcome::Status::unavailable;
-      co_return outcome;
-    }
+    if (service.validity == Validity::unavailable) co_return keystone_unavailable();
     if (service.validity == Validity::invalid || service.info->expires_at <= SystemClock::now())
       co_return unauthorized();
     if (has_any_role(*service.info, settings_.service_token_roles)) {
@@ -106,16 +108,11 @@ asio::awaitable<AuthOutcome> KeystoneAuthenticator::authenticate(const HeaderLoo
     std::string copy(user_token);
     user = co_await check(std::move(copy), allow_expired);
   }
-  if (user.validity == Validity::unavailable) {
-    AuthOutcome outcome;
-    outcome.status = AuthOutcome::Status::unavailable;
-    co_return outcome;
-  }
+  if (user.validity == Validity::unavailable) co_return keystone_unavailable();
   if (user.validity == Validity::invalid) co_return unauthorized();
   if (!allow_expired && user.info->expires_at <= SystemClock::now()) co_return unauthorized();
 
   AuthOutcome outcome;
-  outcome.status = AuthOutcome::Status::authenticated;
   outcome.context.user_id = user.info->user_id;
   outcome.context.project_id = user.info->project_id;
   outcome.context.roles = user.info->roles;

@@ -41,7 +41,8 @@ class KeystoneAuthenticator final : public Authenticator {
 
   // A cache hit completes without suspending; a miss suspends while Keystone answers, sharing
   // the call with concurrent requests for the same token. Thread-safe.
-  boost::asio::awaitable<AuthOutcome> authenticate(const HeaderLookup& headers) override;
+  boost::asio::awaitable<Result<AuthOutcome>> authenticate(const HeaderLookup& headers) override;
+  const std::string& challenge() const override { return challenge_; }
 
  private:
   enum class Validity { valid, invalid, unavailable };
@@ -62,7 +63,6 @@ class KeystoneAuthenticator final : public Authenticator {
       std::shared_ptr<const ServiceToken> rejected);
   std::shared_ptr<const ServiceToken> held_service_token(const ServiceToken* rejected)
       EXCLUDES(service_mutex_);
-  AuthOutcome unauthorized() const;
 
   const KeystoneAuthSettings settings_;
   const Policy& policy_;
