@@ -239,20 +239,14 @@ asio::awaitable<std::optional<Response>> Application::authenticate(Call& call) {
 // Step: the microversion, from the two headers. From here on every answer carries the
 // version headers (finalize adds them), a 406 included.
 Status Application::negotiate(Call& call) {
-  auto negotiated =
-      negotiate_version(call.header("OpenStack-API-Version"),
+  auto requested =
+      requested_version(call.header("OpenStack-API-Version"),
                         call.header("X-OpenStack-Nova-API-Version"), settings_.max_version);
-  switch (negotiated.status) {
-    case NegotiatedVersion::Status::invalid_format:
-      return Status::invalid_input(negotiated.message);
-    case NegotiatedVersion::Status::not_acceptable:
-      call.version_text = negotiated.requested;
-      return Status(ErrorKind::not_acceptable, negotiated.message);
-    case NegotiatedVersion::Status::ok:
-      break;
-  }
-  call.version_text = negotiated.requested;
-  call.version = negotiated.version;
+  if (!requested) return requested.status();
+  call.version_text = requested->to_string();  // a 406 carries the version asked for too
+  if (Status offered = check_version_offered(*requested, settings_.max_version); !offered)
+    return offered;
+  call.version = *requested;
   call.log.microversion_major = call.version.major;
   call.log.microversion_minor = call.version.minor;
   return Status::ok();
