@@ -233,7 +233,7 @@ bool has_room_to_write(const std::string& path) {
 
 }  // namespace
 
-std::string SqliteKeypairStore::write_problem() {
+Status SqliteKeypairStore::write_status() {
   bool probe = false;
   std::string problem;
   {
@@ -248,7 +248,8 @@ std::string SqliteKeypairStore::write_problem() {
   // A one-page write can succeed in WAL space already allocated while every real insert still
   // fails, so the probe runs only once the file system has room again.
   if (probe && has_room_to_write(path_)) enqueue(ProbeOp{});
-  return problem;
+  if (problem.empty()) return Status::ok();
+  return Status::unavailable(std::move(problem));
 }
 
 void SqliteKeypairStore::note_write_outcome(bool committed, const std::string& error) {

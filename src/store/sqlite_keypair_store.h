@@ -48,7 +48,7 @@ class SqliteKeypairStore final : public KeypairDatabase {
   // False when the database file was removed or replaced since it was opened (writes would then
   // go to a file nobody will read again) or when a trivial query fails.
   bool healthy() override;
-  std::string write_problem() override EXCLUDES(health_mutex_, queue_mutex_);
+  Status write_status() override EXCLUDES(health_mutex_, queue_mutex_);
   Result<std::vector<StoredKeypair>> scan(std::int64_t after_id, std::int64_t limit) override;
   Result<std::int64_t> count_all() override;
   Result<std::vector<Status>> restore(const std::vector<StoredKeypair>& rows) override;
