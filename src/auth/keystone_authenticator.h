@@ -45,11 +45,9 @@ class KeystoneAuthenticator final : public Authenticator {
   const std::string& challenge() const override { return challenge_; }
 
  private:
-  enum class Validity { valid, invalid, unavailable };
-  struct Checked {
-    Validity validity = Validity::unavailable;
-    std::shared_ptr<const TokenInfo> info;
-  };
+  // A token's check: what Keystone said about it when valid; unauthenticated when it was
+  // refused (or has expired), unavailable when Keystone could not say.
+  using Checked = Result<std::shared_ptr<const TokenInfo>>;
   struct ServiceTokenOutcome {
     std::shared_ptr<const ServiceToken> token;  // null: Keystone could not be reached
   };
