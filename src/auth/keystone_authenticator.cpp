@@ -152,9 +152,9 @@ asio::awaitable<KeystoneAuthenticator::Checked> KeystoneAuthenticator::validate_
   // Once more after a 401: keypaird's service token may have been revoked or may have expired.
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto service = co_await service_token(rejected);
-    if (!service) co_return keystone_unavailable();
+    if (!service) co_return keystone_unavailable();  // the reason is logged
     auto started = std::chrono::steady_clock::now();
-    auto result = co_await client_.validate(*service, token, allow_expired);
+    auto result = co_await client_.validate(**service, token, allow_expired);
     if (settings_.on_keystone_call) {
       std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
       settings_.on_keystone_call(took.count(), result.is_ok() ? "valid"
@@ -181,7 +181,7 @@ asio::awaitable<KeystoneAuthenticator::Checked> KeystoneAuthenticator::validate_
         co_return unauthorized();
       case ErrorKind::forbidden:
         spdlog::warn("keystone: {}; authenticating again", error.message());
-        rejected = service;
+        rejected = *service;
         continue;
       default:
         spdlog::error("keystone: cannot validate tokens: {}", error.message());
@@ -200,20 +200,20 @@ std::shared_ptr<const ServiceToken> KeystoneAuthenticator::held_service_token(
   return service_token_;
 }
 
-asio::awaitable<std::shared_ptr<const ServiceToken>> KeystoneAuthenticator::service_token(
+asio::awaitable<KeystoneAuthenticator::ServiceTokenResult> KeystoneAuthenticator::service_token(
     std::shared_ptr<const ServiceToken> rejected) {
   if (auto held = held_service_token(rejected.get())) co_return held;
   const ServiceToken* rejected_pointer = rejected.get();
-  const SingleFlight<ServiceTokenOutcome>::Recheck recheck =
-      [this, &rejected_pointer]() -> std::optional<ServiceTokenOutcome> {
-    if (auto held = held_service_token(rejected_pointer)) return ServiceTokenOutcome{held};
+  const SingleFlight<ServiceTokenResult>::Recheck recheck =
+      [this, &rejected_pointer]() -> std::optional<ServiceTokenResult> {
+    if (auto held = held_service_token(rejected_pointer)) return ServiceTokenResult(held);
     return std::nullopt;
   };
   static const std::string kFlight = "service-token";
   auto joined = co_await service_fetches_.join(kFlight, &recheck);
-  if (joined) co_return joined->token;
+  if (joined) co_return std::move(*joined);
 
-  ServiceTokenOutcome outcome;
+  ServiceTokenResult outcome;
   try {
     auto result = co_await client_.issue_service_token();
     if (result.is_ok()) {
@@ -229,16 +229,18 @@ asio::awaitable<std::shared_ptr<const ServiceToken>> KeystoneAuthenticator::serv
       }
       spdlog::info("keystone: service token obtained for user {} (validating at {})",
                    settings_.keystone.username, shared->identity_v3_url);
-      outcome.token = std::move(shared);
+      outcome = std::move(shared);
     } else {
-      spdlog::error("keystone: cannot obtain keypaird's service token: {}",
-                    result.status().message());
+      outcome = Status::unavailable("cannot obtain keypaird's service token: " +
+                                    result.status().message());
     }
   } catch (const std::exception& e) {
-    spdlog::error("keystone: cannot obtain keypaird's service token: {}", e.what());
+    outcome =
+        Status::unavailable(std::string("cannot obtain keypaird's service token: ") + e.what());
   }
+  if (!outcome) spdlog::error("keystone: {}", outcome.status().message());
   service_fetches_.finish(kFlight, outcome);
-  co_return outcome.token;
+  co_return outcome;
 }
 
 }  // namespace keypaird::auth
