@@ -24,6 +24,7 @@ struct sqlite3;
 namespace keypaird::store {
 
 class SqliteConnection;
+class SqliteStatement;
 
 class SqliteKeypairStore final : public KeypairDatabase {
  public:
@@ -78,11 +79,14 @@ class SqliteKeypairStore final : public KeypairDatabase {
   struct ProbeOp {};  // a one-row write, to learn whether failing writes work again
   using WriteOp = std::variant<CreateOp, RemoveOp, RestoreOp, ProbeOp>;
 
-  // After each transaction of the writer: logs once when writes start failing and once when
-  // they work again.
-  void note_write_outcome(bool committed, const std::string& error) EXCLUDES(health_mutex_);
+  // After each transaction of the writer (ok: committed; else why not): logs once when writes
+  // start failing and once when they work again.
+  void note_write_outcome(const Status& outcome) EXCLUDES(health_mutex_);
 
-  SqliteConnection& reader();
+  // This thread's read connection, opened on first use; unavailable when it cannot be opened.
+  Result<SqliteConnection*> reader();
+  // The reader's prepared statement for `sql`; unavailable when there is none.
+  Result<SqliteStatement*> read_statement(const std::string& sql);
   void writer_loop() EXCLUDES(queue_mutex_);
   void enqueue(WriteOp op) EXCLUDES(queue_mutex_);
 
