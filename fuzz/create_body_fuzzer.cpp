@@ -16,12 +16,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!body) return 0;
   for (const auto& row : kKeypairMicroversions) {
     for (auto version : {row.first, row.last}) {
-      auto validated = validate_create_body(*body, version, false);
+      auto validated = validate_create_body(body->value, version, false, body->big_integers);
       if (!validated.is_ok() && validated.status().message().empty()) std::abort();
       if (validated.is_ok() && validated->name.empty()) std::abort();
     }
   }
-  auto legacy = validate_create_body(*body, kMinVersion, true);
+  auto legacy = validate_create_body(body->value, kMinVersion, true, body->big_integers);
   if (!legacy.is_ok() && legacy.status().message().empty()) std::abort();
   return 0;
 }

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 build_dir="${FUZZ_BUILD_DIR:-build-fuzz}"
 seconds="${FUZZ_SECONDS:-60}"
 parallel="${FUZZ_JOBS:-$(nproc)}"
-targets="${FUZZ_TARGETS:-openssh_public_key x509_certificate create_body microversion url route}"
+targets="${FUZZ_TARGETS:-openssh_public_key x509_certificate create_body microversion url route accept}"
 
 CXX=clang++ cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DKEYPAIRD_FUZZ=ON -DKEYPAIRD_TESTS=OFF -DKEYPAIRD_WERROR=ON >/dev/null

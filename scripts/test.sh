@@ -20,6 +20,6 @@ if [ "${KEYPAIRD_SKIP_SANITIZERS:-0}" != "1" ]; then
 fi
 
 if [ "${KEYPAIRD_SKIP_FUZZ:-0}" != "1" ]; then
-  # One fuzzer per core: on two cores, five targets x 60 s take about three minutes.
+  # One fuzzer per core: on two cores, seven targets x 60 s take about four minutes.
   FUZZ_SECONDS="${FUZZ_SECONDS:-60}" scripts/fuzz.sh
 fi

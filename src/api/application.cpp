@@ -17,6 +17,7 @@
 #include "api/responses.h"
 #include "api/route.h"
 #include "api/url.h"
+#include "api/urlmap_accept.h"
 #include "api/versions.h"
 #include "common/utf8.h"
 #include "crypto/wipe.h"
@@ -43,11 +44,32 @@ std::string new_request_id() {
   return buffer;
 }
 
-// Nova answers in whichever of its two JSON media types the Accept header ranks higher
-// (application/json on a tie or without the header).
-bool prefers_compute_media_type(std::optional<std::string_view> accept) {
-  return accept && accept_quality(*accept, "application/vnd.openstack.compute+json") >
-                       accept_quality(*accept, "application/json");
+// webob's request URL: the path as the URL map hands it on, quoted again, and the query when
+// there is one.
+template <typename Call>
+std::string request_url(const Call& call) {
+  std::string url = call.base_url + quote_path(collapse_slashes(call.path));
+  if (!call.raw_query.empty()) url += "?" + call.raw_query;
+  return url;
+}
+
+// The project a next link names (Nova's _get_project_id): the context's, when it appears
+// anywhere in the request URL (the host and the query included), else none.
+template <typename Call>
+std::optional<std::string> link_project(const Call& call) {
+  const std::string& project = call.context.project_id;
+  if (project.empty() || latin1_to_utf8(request_url(call)).find(project) == std::string::npos)
+    return std::nullopt;
+  return project;
+}
+
+// webob's host_url: "http://" and the Host header, without a port 80.
+std::string host_url(std::optional<std::string_view> host_header) {
+  std::string_view host = host_header ? *host_header : std::string_view("localhost");
+  auto colon = host.rfind(':');
+  if (colon != std::string_view::npos && host.back() != ']' && host.substr(colon + 1) == "80")
+    host = host.substr(0, colon);
+  return "http://" + std::string(host);
 }
 
 void add_version_headers(Response& response, const std::string& version) {
@@ -91,6 +113,7 @@ struct Application::Call {
   std::string path;       // decoded
   std::string raw_query;  // after '?', undecoded
   Route route;
+  UrlmapMediaType media;  // the media type Nova's URL map picks for the answer
   auth::RequestContext context;
   ApiVersion version = kMinVersion;
   observability::RequestLog log;  // filled along the pipeline for the access log and metrics
@@ -125,8 +148,7 @@ asio::awaitable<Response> Application::handle(http::IncomingRequest request) {
   auto target = decode_target(raw_target);
   call.path = std::move(target.path);
   call.raw_query = std::move(target.raw_query);
-  auto host = call.header("Host");
-  call.base_url = "http://" + std::string(host ? *host : "localhost");
+  call.base_url = host_url(call.header("Host"));
 
   Response response = co_await answer(call, request.body_too_large);
   finalize(call, response);
@@ -140,13 +162,23 @@ asio::awaitable<Response> Application::handle(http::IncomingRequest request) {
 
 // The URL map: which app answers.
 asio::awaitable<Response> Application::answer(Call& call, bool body_too_large) {
+  call.route = route_request(call.message.method(), call.path);
+  if (call.route.target != RouteTarget::metrics) {
+    // Nova's URL map reads Accept before any other layer (even CORS and the size limit).
+    call.media = urlmap_media_type(collapse_slashes(call.path), call.header("Accept"));
+    if (call.media.unreadable) {
+      call.compute_app = true;
+      co_return error_response(Status::invalid_input("Accept header cannot be read."));
+    }
+  }
   if (call.message.method() == bhttp::verb::options)
     co_return empty_response(200, nullptr);  // the CORS step answers before anything else
   if (body_too_large) {
     call.compute_app = true;
-    co_return request_too_large(settings_.max_request_body_size);
+    co_return request_too_large(settings_.max_request_body_size,
+                                error_page_format(call.header("Accept")),
+                                call.message.method() == bhttp::verb::head);
   }
-  call.route = route_request(call.message.method(), call.path);
   switch (call.route.target) {
     case RouteTarget::root_versions:
       call.log.route = observability::Route::root;
@@ -193,8 +225,9 @@ asio::awaitable<Response> Application::compute(Call& call) {
   std::optional<Response> refused = co_await authenticate(call);
   if (refused) co_return std::move(*refused);
   // Unrouted paths and methods answer 404 after authentication, as in Nova.
-  if (route.head_on_keypairs) co_return empty_response(404, "text/html; charset=UTF-8");
-  if (!route.endpoint) co_return plain_not_found();
+  if (!route.endpoint)
+    co_return not_found_page(error_page_format(call.header("Accept")),
+                             call.message.method() == bhttp::verb::head);
   if (!route.legacy_v2) {
     if (Status negotiated = negotiate(call); !negotiated) co_return error_response(negotiated);
   }
@@ -225,7 +258,7 @@ asio::awaitable<std::optional<Response>> Application::authenticate(Call& call) {
   }
   if (outcome->token_issued) {
     Response response = empty_response(204, "text/plain; charset=UTF-8");
-    std::string url = call.base_url + std::string(call.message.target());
+    std::string url = request_url(call);
     while (!url.empty() && url.back() == '/') url.pop_back();
     response.set("X-Auth-Token", outcome->issued_token);
     response.set("X-Server-Management-Url", url + "/" + outcome->issued_project_id);
@@ -272,8 +305,9 @@ Status Application::check_request_encoding(const Call& call) {
 // Steps shared by the handlers: the project in the path must be the caller's, and the policy
 // rule of the endpoint must allow acting for `user_id`.
 Status Application::check_project(const Call& call) const {
+  // Nova compares the path's project (latin-1 text, as WSGI decodes the path) with the context's.
   const auto& in_path = call.route.project_id;
-  if (in_path && *in_path != call.context.project_id)
+  if (in_path && latin1_to_utf8(*in_path) != call.context.project_id)
     return Status::invalid_input(
         "Malformed request URL: URL's project_id '" + *in_path +
         "' doesn't match Context's project_id '" +
@@ -315,8 +349,7 @@ asio::awaitable<Response> Application::list(Call& call) {
   if (!keypairs) co_return error_response(keypairs.status());
   std::optional<std::string> next;
   if (limit && *limit > 0 && static_cast<std::size_t>(*limit) == keypairs->size())
-    next =
-        next_page_href(call.base_url, call.route.project_id, call.raw_query, keypairs->back().name);
+    next = next_page_href(call.base_url, link_project(call), call.raw_query, keypairs->back().name);
   co_return json_response(200, list_view(*keypairs, call.version, next));
 }
 
@@ -339,14 +372,15 @@ asio::awaitable<Response> Application::remove(Call& call) {
 // Step for create: body, project, schema, policy. What to create, or the refusal.
 Result<keypairs::CreateRequest> Application::validate_create(const Call& call) const {
   const std::string& body_text = call.message.body();
-  json::value body;  // null when there is no body
+  PythonJson body;  // null when there is no body
   if (!body_text.empty()) {
     auto parsed = parse_request_json(body_text);
     if (!parsed) return Status::invalid_input("Malformed request body");
     body = std::move(*parsed);
   }
   if (Status project = check_project(call); !project) return project;
-  auto request = validate_create_body(body, call.version, call.route.legacy_v2);
+  auto request =
+      validate_create_body(body.value, call.version, call.route.legacy_v2, body.big_integers);
   if (!request) return std::move(request).status();
   keypairs::CreateRequest create;
   create.user_id =
@@ -381,7 +415,7 @@ void Application::finalize(Call& call, Response& response) const {
   if (call.reached_handler) {
     auto content_type = response.find(bhttp::field::content_type);
     if (content_type != response.end() && content_type->value() == "application/json" &&
-        prefers_compute_media_type(call.header("Accept")))
+        call.media.media_type == "application/vnd.openstack.compute+json")
       response.set(bhttp::field::content_type, "application/vnd.openstack.compute+json");
   }
   if (call.compute_app) {

@@ -14,10 +14,13 @@ namespace json = boost::json;
 
 namespace {
 
+// The texts of the body's integers beyond 64 bits, for quoting values (api/python_json.h).
+using BigIntegers = std::vector<std::string>;
+
 std::string field_error(const std::string& field, const json::value& value,
-                        const std::string& message) {
-  return "Invalid input for field/attribute " + field + ". Value: " + python_str(value) + ". " +
-         message;
+                        const std::string& message, const BigIntegers& big) {
+  return "Invalid input for field/attribute " + field + ". Value: " + python_str(value, big) +
+         ". " + message;
 }
 
 const char* type_name(json::kind kind) {
@@ -29,8 +32,8 @@ const char* type_name(json::kind kind) {
   }
 }
 
-std::string not_of_type(const json::value& value, json::kind expected) {
-  return python_repr(value) + " is not of type '" + type_name(expected) + "'";
+std::string not_of_type(const json::value& value, json::kind expected, const BigIntegers& big) {
+  return python_repr(value, big) + " is not of type '" + type_name(expected) + "'";
 }
 
 std::string additional_properties(std::vector<std::string> extras) {
@@ -89,12 +92,13 @@ bool is_printable_name_char(char32_t cp) {
 const char* kInvalidName = "An invalid 'name' value was provided. The name must be: ";
 
 // The keypair name rules of 2.1-2.91 and 2.92+; returns an error message or "".
-std::string check_name(const json::value& value, NameRule rule) {
-  if (!value.is_string()) return field_error("name", value, not_of_type(value, json::kind::string));
+std::string check_name(const json::value& value, NameRule rule, const BigIntegers& big) {
+  if (!value.is_string())
+    return field_error("name", value, not_of_type(value, json::kind::string, big), big);
   std::string_view name = value.get_string();
   std::size_t length = code_points(name);
-  if (length < 1) return field_error("name", value, python_repr(name) + " is too short");
-  if (length > 255) return field_error("name", value, python_repr(name) + " is too long");
+  if (length < 1) return field_error("name", value, python_repr(name) + " is too short", big);
+  if (length > 255) return field_error("name", value, python_repr(name) + " is too long", big);
   auto cps = decode(name);
   // Before 2.92 Nova checks "printable, no whitespace at either end" with a Python regex ending
   // in `$`, which also matches just before a final newline: "abc\n" passes that check (and
@@ -116,12 +120,13 @@ std::string check_name(const json::value& value, NameRule rule) {
 }
 
 // The legacy /v2 rule: printable, at least one non-space character; spaces get stripped later.
-std::string check_legacy_name(const json::value& value) {
-  if (!value.is_string()) return field_error("name", value, not_of_type(value, json::kind::string));
+std::string check_legacy_name(const json::value& value, const BigIntegers& big) {
+  if (!value.is_string())
+    return field_error("name", value, not_of_type(value, json::kind::string, big), big);
   std::string_view name = value.get_string();
   std::size_t length = code_points(name);
-  if (length < 1) return field_error("name", value, python_repr(name) + " is too short");
-  if (length > 255) return field_error("name", value, python_repr(name) + " is too long");
+  if (length < 1) return field_error("name", value, python_repr(name) + " is too short", big);
+  if (length > 255) return field_error("name", value, python_repr(name) + " is too long", big);
   auto cps = decode(name);
   bool printable = std::all_of(cps.begin(), cps.end(), is_printable_name_char) &&
                    !std::all_of(cps.begin(), cps.end(), is_space);
@@ -156,55 +161,59 @@ std::string strip_spaces(std::string_view s) {
 }  // namespace
 
 Result<CreateKeypairRequest> validate_create_body(const json::value& body, ApiVersion version,
-                                                  bool legacy_v2) {
+                                                  bool legacy_v2, const BigIntegers& big) {
   return validate_create_body(
-      body, legacy_v2 ? kLegacyV2CreateBody : keypair_microversion(version).create_body);
+      body, legacy_v2 ? kLegacyV2CreateBody : keypair_microversion(version).create_body, big);
 }
 
 Result<CreateKeypairRequest> validate_create_body(const json::value& body,
-                                                  const CreateBodySchema& schema) {
+                                                  const CreateBodySchema& schema,
+                                                  const BigIntegers& big) {
   bool legacy_name = schema.name == NameRule::legacy_v2;
   if (!body.is_object()) {
-    return Status::invalid_input(not_of_type(body, json::kind::object));
+    return Status::invalid_input(not_of_type(body, json::kind::object, big));
   }
   const json::object& top = body.get_object();
   const json::value* keypair_value = top.if_contains("keypair");
   if (keypair_value) {
     const json::value& kv = *keypair_value;
     if (!kv.is_object()) {
-      return Status::invalid_input(field_error("keypair", kv, not_of_type(kv, json::kind::object)));
+      return Status::invalid_input(
+          field_error("keypair", kv, not_of_type(kv, json::kind::object, big), big));
     }
     const json::object& keypair = kv.get_object();
     // Known properties, in schema order.
     if (auto* name = keypair.if_contains("name")) {
-      std::string error = legacy_name ? check_legacy_name(*name) : check_name(*name, schema.name);
+      std::string error =
+          legacy_name ? check_legacy_name(*name, big) : check_name(*name, schema.name, big);
       if (!error.empty()) return Status::invalid_input(std::move(error));
     }
     if (auto* key = keypair.if_contains("public_key"); key && !key->is_string()) {
       return Status::invalid_input(
-          field_error("public_key", *key, not_of_type(*key, json::kind::string)));
+          field_error("public_key", *key, not_of_type(*key, json::kind::string, big), big));
     }
     if (auto* type = keypair.if_contains("type"); type && schema.type) {
       if (!type->is_string()) {
         return Status::invalid_input(
-            field_error("type", *type, not_of_type(*type, json::kind::string)));
+            field_error("type", *type, not_of_type(*type, json::kind::string, big), big));
       }
       if (type->get_string() != "ssh" && type->get_string() != "x509") {
-        return Status::invalid_input(
-            field_error("type", *type, python_repr(*type) + " is not one of ['ssh', 'x509']"));
+        return Status::invalid_input(field_error(
+            "type", *type, python_repr(*type, big) + " is not one of ['ssh', 'x509']", big));
       }
     }
     if (auto* user = keypair.if_contains("user_id"); user && schema.user_id && !user->is_string()) {
       return Status::invalid_input(
-          field_error("user_id", *user, not_of_type(*user, json::kind::string)));
+          field_error("user_id", *user, not_of_type(*user, json::kind::string, big), big));
     }
     // Required.
     if (!keypair.contains("name")) {
-      return Status::invalid_input(field_error("keypair", kv, "'name' is a required property"));
+      return Status::invalid_input(
+          field_error("keypair", kv, "'name' is a required property", big));
     }
     if (schema.public_key_required && !keypair.contains("public_key")) {
       return Status::invalid_input(
-          field_error("keypair", kv, "'public_key' is a required property"));
+          field_error("keypair", kv, "'public_key' is a required property", big));
     }
     // Unexpected.
     if (schema.additional_properties_refused) {
@@ -215,7 +224,8 @@ Result<CreateKeypairRequest> validate_create_body(const json::value& body,
         if (!known) extras.emplace_back(key);
       }
       if (!extras.empty()) {
-        return Status::invalid_input(field_error("keypair", kv, additional_properties(extras)));
+        return Status::invalid_input(
+            field_error("keypair", kv, additional_properties(extras), big));
       }
     }
   }

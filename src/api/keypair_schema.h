@@ -21,15 +21,18 @@ struct CreateKeypairRequest {
   std::optional<std::string> user_id;  // only from 2.10
 };
 
-// `body` is the parsed JSON (null for an empty body). `legacy_v2` selects the relaxed /v2 rules
+// `body` is the parsed JSON (null for an empty body); `big_integers` its integers beyond 64 bits
+// (api/python_json.h), for quoting them. `legacy_v2` selects the relaxed /v2 rules
 // (extra keys dropped, surrounding spaces of the name stripped); otherwise the schema is the
 // microversion table's for `version`.
 // invalid_input with Nova's 400 message when the body breaks the schema.
-Result<CreateKeypairRequest> validate_create_body(const boost::json::value& body,
-                                                  ApiVersion version, bool legacy_v2);
+Result<CreateKeypairRequest> validate_create_body(
+    const boost::json::value& body, ApiVersion version, bool legacy_v2,
+    const std::vector<std::string>& big_integers = {});
 // The same with the schema given: a row's create_body, or kLegacyV2CreateBody.
-Result<CreateKeypairRequest> validate_create_body(const boost::json::value& body,
-                                                  const CreateBodySchema& schema);
+Result<CreateKeypairRequest> validate_create_body(
+    const boost::json::value& body, const CreateBodySchema& schema,
+    const std::vector<std::string>& big_integers = {});
 
 // Query parameters in request order, values already percent-decoded.
 using QueryParameters = std::vector<std::pair<std::string, std::string>>;

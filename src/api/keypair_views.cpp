@@ -103,8 +103,9 @@ std::string next_page_href(const std::string& base_url, const std::optional<std:
                            const std::string& raw_query, const std::string& last_name) {
   std::vector<std::pair<std::string, std::string>> params;
   auto known = parse_query(raw_query).params;
-  std::stable_sort(known.begin(), known.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  // sorted(request.params.items()): by name, then by value; a repeated name keeps its first
+  // place and its last (so greatest) value.
+  std::sort(known.begin(), known.end());
   auto set_param = [&params](const std::string& key, const std::string& value) {
     for (auto& [k, v] : params)
       if (k == key) {
@@ -121,8 +122,14 @@ std::string next_page_href(const std::string& base_url, const std::optional<std:
     if (!query.empty()) query += '&';
     query += urlencode_form(key) + "=" + urlencode_form(value);
   }
+  // url_join: each part without its surrounding slashes.
   std::string href = base_url + "/v2.1/";
-  if (project) href += *project + "/";
+  if (project && !project->empty()) {
+    std::string_view part = *project;
+    while (!part.empty() && part.front() == '/') part.remove_prefix(1);
+    while (!part.empty() && part.back() == '/') part.remove_suffix(1);
+    href += std::string(part) + "/";
+  }
   return href + "os-keypairs?" + query;
 }
 

@@ -4,15 +4,16 @@
 #include <cctype>
 #include <string>
 
+#include "common/text.h"
+
 namespace keypaird::api {
 
 namespace {
 
-std::string_view strip(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
+// Python's strip() of header text (microversion_parse strips with it).
+std::string_view strip(std::string_view s) { return trim(s, kPythonHeaderWhitespace); }
+
+bool python_space(char c) { return kPythonHeaderWhitespace.find(c) != std::string_view::npos; }
 
 // The version text of the last "compute <version>" entry of an OpenStack-API-Version header.
 std::optional<std::string> compute_entry(std::string_view header) {
@@ -22,7 +23,7 @@ std::optional<std::string> compute_entry(std::string_view header) {
     auto entry = strip(header.substr(0, comma));
     // An entry is "<service> <version>", split on any whitespace.
     std::size_t split = 0;
-    while (split < entry.size() && !std::isspace(static_cast<unsigned char>(entry[split]))) ++split;
+    while (split < entry.size() && !python_space(entry[split])) ++split;
     auto service = entry.substr(0, split);
     auto version = strip(entry.substr(split));
     std::string service_lower;
@@ -41,7 +42,8 @@ Result<ApiVersion> requested_version(std::optional<std::string_view> openstack_a
                                      std::optional<std::string_view> legacy, ApiVersion max) {
   std::optional<std::string> requested;
   if (openstack_api_version) requested = compute_entry(*openstack_api_version);
-  if (!requested && legacy) requested = std::string(*legacy);
+  // The legacy header: its last comma-separated item (microversion_parse).
+  if (!requested && legacy) requested = std::string(strip(legacy->substr(legacy->rfind(',') + 1)));
   if (!requested) return kMinVersion;
   if (*requested == "latest") return max;
   return parse_api_version(*requested);

@@ -1,9 +1,12 @@
-// parse_request_json: the non-standard number tokens are swapped for string placeholders no
-// client can guess (a random token per call), parsed with Boost.JSON, then swapped back.
+// parse_request_json: the non-standard number tokens and integers beyond 64 bits are swapped for
+// string placeholders no client can guess (a random token per call), parsed with Boost.JSON,
+// then swapped back (big integers as tagged NaNs).
 #include "api/python_json.h"
 
+#include <bit>
 #include <boost/json.hpp>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <random>
 #include <string>
@@ -26,14 +29,30 @@ json::value parse_deep(std::string_view text, boost::system::error_code& ec) {
   return json::parse(text, ec, {}, options);
 }
 
+// Python refuses to convert integers of more digits than this (sys.int_info.str_digits_check_
+// threshold's default in 3.11); json.loads then raises ValueError and Nova calls the body
+// malformed.
+constexpr std::size_t kMaxIntegerDigits = 4300;
+
+// A quiet NaN with the big integer's number (plus one) in its payload; plain NaN has none.
+constexpr std::uint64_t kQuietNan = 0x7FF8000000000000ULL;
+constexpr std::uint64_t kPayloadMask = 0x0007FFFFFFFFFFFFULL;
+
+double big_integer_marker(std::size_t index) {
+  return std::bit_cast<double>(kQuietNan | (static_cast<std::uint64_t>(index) + 1));
+}
+
 struct Placeholders {
-  std::string nan, inf, neg_inf;
+  std::string nan, inf, neg_inf, big_integer;  // big_integer is followed by the index
 };
 
 void restore(json::value& v, const Placeholders& p) {
   if (v.is_string()) {
     const auto& s = v.get_string();
-    if (s == p.nan)
+    std::string_view text(s);
+    if (text.substr(0, p.big_integer.size()) == p.big_integer)
+      v = big_integer_marker(std::stoul(std::string(text.substr(p.big_integer.size()))));
+    else if (s == p.nan)
       v = std::numeric_limits<double>::quiet_NaN();
     else if (s == p.inf)
       v = std::numeric_limits<double>::infinity();
@@ -46,21 +65,48 @@ void restore(json::value& v, const Placeholders& p) {
   }
 }
 
+// Whether the integer literal `digits` (an optional '-', then digits) fits Boost.JSON's int64 or
+// uint64.
+bool fits_64_bits(std::string_view literal) {
+  bool negative = !literal.empty() && literal.front() == '-';
+  std::string_view digits = negative ? literal.substr(1) : literal;
+  std::string_view limit = negative ? "9223372036854775808" : "18446744073709551615";
+  if (digits.size() != limit.size()) return digits.size() < limit.size();
+  return digits <= limit;
+}
+
+bool has_long_digit_run(std::string_view text) {
+  std::size_t run = 0;
+  for (char c : text) {
+    run = (c >= '0' && c <= '9') ? run + 1 : 0;
+    if (run >= 19) return true;  // -9223372036854775809 has 19
+  }
+  return false;
+}
+
 }  // namespace
 
-std::optional<json::value> parse_request_json(std::string_view text) {
+std::optional<std::size_t> python_big_integer_index(double value) {
+  auto bits = std::bit_cast<std::uint64_t>(value);
+  if ((bits & ~kPayloadMask & ~(1ULL << 63)) != kQuietNan || (bits & kPayloadMask) == 0)
+    return std::nullopt;
+  return static_cast<std::size_t>((bits & kPayloadMask) - 1);
+}
+
+std::optional<PythonJson> parse_request_json(std::string_view text) {
   // Fast path: nothing to translate.
-  bool maybe_special =
-      text.find("NaN") != std::string_view::npos || text.find("Infinity") != std::string_view::npos;
+  bool maybe_special = text.find("NaN") != std::string_view::npos ||
+                       text.find("Infinity") != std::string_view::npos || has_long_digit_run(text);
   boost::system::error_code ec;
   if (!maybe_special) {
     json::value v = parse_deep(text, ec);
     if (ec) return std::nullopt;
-    return v;
+    return PythonJson{std::move(v), {}};
   }
   thread_local std::mt19937_64 rng{std::random_device{}()};
   std::string tag = std::to_string(rng()) + std::to_string(rng());
-  Placeholders p{"\x01nan" + tag, "\x01inf" + tag, "\x01-inf" + tag};
+  Placeholders p{"\x01nan" + tag, "\x01inf" + tag, "\x01-inf" + tag, "\x01int" + tag + ":"};
+  PythonJson result;
 
   std::string rewritten;
   rewritten.reserve(text.size() + 64);
@@ -78,23 +124,52 @@ std::optional<json::value> parse_request_json(std::string_view text) {
     if (c == '"') {
       in_string = true;
       rewritten += c;
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      // A number token (or the start of -Infinity): copied as it is unless it is an integer
+      // beyond 64 bits.
+      if (text.substr(i, 9) == "-Infinity") {
+        rewritten += "\"\\u0001-inf" + tag + "\"";
+        i += 8;
+        continue;
+      }
+      auto digits_from = [&text](std::size_t at) {
+        while (at < text.size() && text[at] >= '0' && text[at] <= '9') ++at;
+        return at;
+      };
+      std::size_t end = digits_from(i + 1);
+      std::size_t integer_end = end;
+      if (end < text.size() && text[end] == '.') end = digits_from(end + 1);
+      if (end < text.size() && (text[end] == 'e' || text[end] == 'E')) {
+        ++end;
+        if (end < text.size() && (text[end] == '+' || text[end] == '-')) ++end;
+        end = digits_from(end);
+      }
+      std::string_view literal = text.substr(i, end - i);
+      std::string_view digits = literal.substr(c == '-' ? 1 : 0, integer_end - i - (c == '-'));
+      bool big_integer =
+          integer_end == end && !digits.empty() && digits.front() != '0' && !fits_64_bits(literal);
+      if (big_integer) {
+        if (digits.size() > kMaxIntegerDigits) return std::nullopt;
+        rewritten += "\"\\u0001int" + tag + ":" + std::to_string(result.big_integers.size()) + "\"";
+        result.big_integers.emplace_back(literal);
+      } else {
+        rewritten += literal;  // Boost.JSON judges it
+      }
+      i = end - 1;
     } else if (text.substr(i, 3) == "NaN") {
       rewritten += "\"\\u0001nan" + tag + "\"";
       i += 2;
     } else if (text.substr(i, 8) == "Infinity") {
       rewritten += "\"\\u0001inf" + tag + "\"";
       i += 7;
-    } else if (text.substr(i, 9) == "-Infinity") {
-      rewritten += "\"\\u0001-inf" + tag + "\"";
-      i += 8;
     } else {
       rewritten += c;
     }
   }
-  json::value v = parse_deep(rewritten, ec);
+  result.value = parse_deep(rewritten, ec);
   if (ec) return std::nullopt;
-  restore(v, p);
-  return v;
+  restore(result.value, p);
+  return result;
 }
 
 }  // namespace keypaird::api

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "api/python_json.h"
 #include "common/utf8.h"
 
 namespace keypaird::api {
@@ -112,7 +113,8 @@ std::string python_repr(std::string_view text) {
   return out;
 }
 
-std::string python_repr(const boost::json::value& value) {
+std::string python_repr(const boost::json::value& value,
+                        const std::vector<std::string>& big_integers) {
   switch (value.kind()) {
     case boost::json::kind::null:
       return "None";
@@ -123,6 +125,9 @@ std::string python_repr(const boost::json::value& value) {
     case boost::json::kind::uint64:
       return std::to_string(value.get_uint64());
     case boost::json::kind::double_:
+      if (auto index = python_big_integer_index(value.get_double());
+          index && *index < big_integers.size())
+        return big_integers[*index];
       return repr_double(value.get_double());
     case boost::json::kind::string:
       return python_repr(std::string_view(value.get_string()));
@@ -132,7 +137,7 @@ std::string python_repr(const boost::json::value& value) {
       for (const auto& item : value.get_array()) {
         if (!first) out += ", ";
         first = false;
-        out += python_repr(item);
+        out += python_repr(item, big_integers);
       }
       return out + "]";
     }
@@ -142,7 +147,7 @@ std::string python_repr(const boost::json::value& value) {
       for (const auto& [key, item] : value.get_object()) {
         if (!first) out += ", ";
         first = false;
-        out += python_repr(std::string_view(key)) + ": " + python_repr(item);
+        out += python_repr(std::string_view(key)) + ": " + python_repr(item, big_integers);
       }
       return out + "}";
     }
@@ -150,9 +155,10 @@ std::string python_repr(const boost::json::value& value) {
   return "";
 }
 
-std::string python_str(const boost::json::value& value) {
+std::string python_str(const boost::json::value& value,
+                       const std::vector<std::string>& big_integers) {
   if (value.is_string()) return std::string(value.get_string());
-  return python_repr(value);
+  return python_repr(value, big_integers);
 }
 
 }  // namespace keypaird::api

@@ -62,21 +62,53 @@ Response fault_response(unsigned status, const std::string& message) {
   return response;
 }
 
-Response plain_not_found() {
-  Response response{bhttp::status::not_found, 11};
-  response.set(bhttp::field::content_type, "text/plain; charset=UTF-8");
-  response.body() = "404 Not Found\n\nThe resource could not be found.\n\n   ";
+// A webob HTTPException page (webob 1.8): the body template "<explanation><br /><br />\n\n\n"
+// (empty detail and comment) as text with the tags turned into newlines and spaces, as HTML, or
+// as {"message", "code", "title"} JSON; a HEAD answer has no body and webob's default type.
+// `explanation` is plain ASCII without markup, so no escaping applies.
+namespace {
+
+Response webob_page(unsigned code, std::string_view title, std::string_view explanation,
+                    ErrorPageFormat format, bool head) {
+  Response response{static_cast<bhttp::status>(code), 11};
+  std::string status = std::to_string(code) + " " + std::string(title);
+  if (head) {
+    response.set(bhttp::field::content_type, "text/html; charset=UTF-8");
+    return response;
+  }
+  std::string explained(explanation);
+  switch (format) {
+    case ErrorPageFormat::plain:
+      response.set(bhttp::field::content_type, "text/plain; charset=UTF-8");
+      response.body() = status + "\n\n" + explained + "\n\n   ";
+      break;
+    case ErrorPageFormat::html:
+      response.set(bhttp::field::content_type, "text/html; charset=UTF-8");
+      response.body() = "<html>\n <head>\n  <title>" + status +
+                        "</title>\n </head>\n <body>\n  <h1>" + status + "</h1>\n  " + explained +
+                        "<br /><br />\n\n\n\n </body>\n</html>";
+      break;
+    case ErrorPageFormat::json:
+      // Python's json.dumps spacing.
+      response.set(bhttp::field::content_type, "application/json");
+      response.body() = "{\"message\": \"" + explained + "<br /><br />\\n\\n\\n\", \"code\": \"" +
+                        status + "\", \"title\": \"" + std::string(title) + "\"}";
+      break;
+  }
   return response;
 }
 
-Response request_too_large(std::size_t limit) {
-  Response response{bhttp::status::payload_too_large, 11};
-  response.set(bhttp::field::content_type, "text/plain; charset=UTF-8");
-  response.body() =
-      "413 Request Entity Too Large\n\nRequest is too large. Larger than "
-      "max_request_body_size (" +
-      std::to_string(limit) + ").\n\n   ";
-  return response;
+}  // namespace
+
+Response not_found_page(ErrorPageFormat format, bool head) {
+  return webob_page(404, "Not Found", "The resource could not be found.", format, head);
+}
+
+Response request_too_large(std::size_t limit, ErrorPageFormat format, bool head) {
+  return webob_page(
+      413, "Request Entity Too Large",
+      "Request is too large. Larger than max_request_body_size (" + std::to_string(limit) + ").",
+      format, head);
 }
 
 Response empty_response(unsigned status, const char* content_type) {

@@ -6,6 +6,7 @@
 #include <boost/json/value.hpp>
 #include <string>
 
+#include "api/accept.h"
 #include "common/status.h"
 #include "http/server.h"
 
@@ -20,8 +21,10 @@ Response json_response(unsigned status, const boost::json::value& body);
 Response json_response(unsigned status, std::string serialized_body);
 // {"<fault name>": {"code": status, "message": message}}
 Response fault_response(unsigned status, const std::string& message);
-Response plain_not_found();                     // webob's text 404, outside any handler
-Response request_too_large(std::size_t limit);  // oslo sizelimit's text 413
+// webob's 404 page, outside any handler, in the format the Accept header picks (api/accept.h).
+Response not_found_page(ErrorPageFormat format, bool head);
+// oslo.middleware sizelimit's 413, a webob page too.
+Response request_too_large(std::size_t limit, ErrorPageFormat format, bool head);
 Response empty_response(unsigned status, const char* content_type);
 // keystonemiddleware's 401 for a missing or invalid token, with `WWW-Authenticate: <challenge>`.
 Response keystone_unauthorized(const std::string& challenge);

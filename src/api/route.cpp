@@ -19,6 +19,10 @@ bool is_project_id(const std::string& s) {
 }
 
 void route_keypairs(bhttp::verb method, std::string_view path, Route& route) {
+  // Nova's routes end their patterns with Python's `$`, which also matches before a final
+  // newline: "/os-keypairs/nl\n" is the keypair "nl" (but "/os-keypairs/\n" is "\n").
+  if (path.size() >= 2 && path.back() == '\n' && path[path.size() - 2] != '/')
+    path.remove_suffix(1);
   auto segments = split_path(path);
   if (!segments.empty()) segments.erase(segments.begin());  // "v2.1" or "v2"
   if (segments.size() >= 2 && segments[1] == "os-keypairs" && is_project_id(segments[0])) {
@@ -30,16 +34,14 @@ void route_keypairs(bhttp::verb method, std::string_view path, Route& route) {
   route.resource = collection ? KeypairResource::collection
                    : member   ? KeypairResource::member
                               : KeypairResource::other;
-  if (method == bhttp::verb::head && (collection || member)) {
-    route.head_on_keypairs = true;
-    return;
-  }
   if (collection && method == bhttp::verb::get) route.endpoint = KeypairEndpoint::list;
   if (collection && method == bhttp::verb::post) route.endpoint = KeypairEndpoint::create;
   if (member && method == bhttp::verb::get) route.endpoint = KeypairEndpoint::show;
   if (member && method == bhttp::verb::delete_) route.endpoint = KeypairEndpoint::remove;
   if (member) route.name = segments[1];
 }
+
+}  // namespace
 
 // paste's URL map matches its prefixes on the path with every run of slashes made one
 // (norm_url_re, '//+' -> '/') and hands the app that normalised path: "//v2.1/os-keypairs" is
@@ -51,8 +53,6 @@ std::string collapse_slashes(std::string_view path) {
     if (c != '/' || out.empty() || out.back() != '/') out += c;
   return out;
 }
-
-}  // namespace
 
 Route route_request(bhttp::verb method, std::string_view raw_path) {
   Route route;

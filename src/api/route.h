@@ -34,11 +34,14 @@ struct Route {
   std::optional<std::string> project_id;    // "/v2.1/{project_id}/os-keypairs..."
   std::string name;                         // the keypair, for a member
   std::optional<KeypairEndpoint> endpoint;  // empty: the method has no route there
-  bool head_on_keypairs = false;            // HEAD on a keypairs path: webob's HTML 404
 };
 
 // `path` is percent-decoded. Runs of slashes count as one, as in Nova's router; a trailing
 // slash after a keypairs path does not match.
 Route route_request(boost::beast::http::verb method, std::string_view path);
+
+// paste's URL map matches its prefixes on the path with every run of slashes made one
+// (norm_url_re, '//+' -> '/') and hands the app that normalised path.
+std::string collapse_slashes(std::string_view path);
 
 }  // namespace keypaird::api

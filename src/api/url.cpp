@@ -99,4 +99,23 @@ std::string urlencode_form(std::string_view s) {
   return out;
 }
 
+std::string quote_path(std::string_view path) {
+  constexpr std::string_view kSafe = "/~!$&'()*+,;=:@_.-";
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(path.size());
+  for (char c : path) {
+    auto u = static_cast<unsigned char>(c);
+    bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (alnum || kSafe.find(c) != std::string_view::npos) {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 0xF];
+    }
+  }
+  return out;
+}
+
 }  // namespace keypaird::api

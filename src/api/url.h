@@ -33,6 +33,10 @@ ParsedQuery parse_query(std::string_view raw);
 // does): "/v2.1//os-keypairs/" -> {"v2.1", "os-keypairs", ""}.
 std::vector<std::string> split_path(std::string_view path);
 
+// A decoded path encoded again as webob writes request URLs (urllib's quote with
+// "/~!$&'()*+,;=:@" safe): what Nova's noauth2 puts in X-Server-Management-Url.
+std::string quote_path(std::string_view path);
+
 // application/x-www-form-urlencoded encoding, as Python's urlencode writes next links.
 std::string urlencode_form(std::string_view s);
 

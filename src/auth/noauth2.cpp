@@ -1,5 +1,6 @@
 // NoAuth2Authenticator: development authentication, as Nova's NoAuthMiddleware does it.
 #include "auth/authenticator.h"
+#include "common/utf8.h"
 
 namespace keypaird::auth {
 
@@ -31,8 +32,10 @@ AuthOutcome NoAuth2Authenticator::authenticate_now(const HeaderLookup& headers) 
   std::string project_id =
       colon == std::string_view::npos ? "" : std::string(token->substr(colon + 1));
   if (project_id.empty()) project_id = user_id;
-  outcome.context.user_id = user_id;
-  outcome.context.project_id = project_id;
+  // Nova sees the token as latin-1 text (WSGI), and that text is the identity it stores and
+  // quotes: non-ASCII bytes become their latin-1 characters.
+  outcome.context.user_id = latin1_to_utf8(user_id);
+  outcome.context.project_id = latin1_to_utf8(project_id);
   outcome.context.is_admin = user_id == "admin";
   if (outcome.context.is_admin) outcome.context.roles = {"admin"};
   return outcome;

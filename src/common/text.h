@@ -20,6 +20,11 @@ inline std::string_view trim(std::string_view text, std::string_view blanks = kL
   return text.substr(begin, end - begin + 1);
 }
 
+// What Python's str.strip() and str.split() take for whitespace in a header value, which WSGI
+// hands Python as latin-1 text: \t \n \v \f \r, \x1c-\x1f, space, \x85 and \xa0.
+inline constexpr std::string_view kPythonHeaderWhitespace{"\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0",
+                                                          13};
+
 // `text` with A-Z turned into a-z; other bytes (UTF-8 included) unchanged.
 inline std::string ascii_lower(std::string text) {
   for (char& c : text)

@@ -67,4 +67,11 @@ void append_utf8(std::string& out, char32_t code_point) {
   }
 }
 
+std::string latin1_to_utf8(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size());
+  for (char c : bytes) append_utf8(out, static_cast<unsigned char>(c));
+  return out;
+}
+
 }  // namespace keypaird

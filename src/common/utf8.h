@@ -22,4 +22,8 @@ bool is_valid_utf8(std::string_view text);
 // are, not refused: callers decoding escapes keep what the escape said.
 void append_utf8(std::string& out, char32_t code_point);
 
+// The bytes read as latin-1 characters, written as UTF-8: how a WSGI server hands header values
+// to Python, so what Nova makes of a header's non-ASCII bytes ("ключ" becomes "ÐºÐ»Ñ\x8eÑ\x87").
+std::string latin1_to_utf8(std::string_view bytes);
+
 }  // namespace keypaird

@@ -578,9 +578,32 @@ def latin1_to_utf8(value: Any) -> Any:
     return value
 
 
-def expect_utf8_path_decoding(expected: Expectation) -> Expectation:
-    """Percent-encoded UTF-8 in the path is read as UTF-8 (Nova read it as latin-1)."""
-    expected.body = latin1_to_utf8(expected.body)
+def first_occurrences_to_utf8(value: Any, texts: list[str]) -> Any:
+    """In every string of a JSON value, the first occurrence of each latin-1 reading in `texts`
+    becomes its UTF-8 reading."""
+    if isinstance(value, str):
+        for text in texts:
+            fixed = latin1_to_utf8(text)
+            if fixed != text:
+                value = value.replace(text, fixed, 1)
+        return value
+    if isinstance(value, dict):
+        return {key: first_occurrences_to_utf8(item, texts) for key, item in value.items()}
+    if isinstance(value, list):
+        return [first_occurrences_to_utf8(item, texts) for item in value]
+    return value
+
+
+def expect_utf8_path_decoding(expected: Expectation,
+                              path_segments: Optional[list[str]] = None) -> Expectation:
+    """Percent-encoded UTF-8 in the path is read as UTF-8 (Nova read it as latin-1). With
+    `path_segments` (the path's segments as Nova read them, latin-1), only what came from the
+    path is re-read: Nova's messages quote the path's value before the context's (the user, the
+    context's project), which keypaird reads as latin-1 text just as Nova does."""
+    if path_segments is None:
+        expected.body = latin1_to_utf8(expected.body)
+    else:
+        expected.body = first_occurrences_to_utf8(expected.body, path_segments)
     return expected
 
 

@@ -31,6 +31,7 @@ import signal
 import sys
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Any, Optional
 
@@ -152,20 +153,41 @@ def fault_message(expected: Expectation) -> str:
     return ""
 
 
+VERSION_HEADERS = ("openstack-api-version", "x-openstack-nova-api-version", "vary")
+
+
+def is_legacy_v2(path: str) -> bool:
+    return re.sub("/+", "/", path).startswith("/v2/")
+
+
 def divergence(request: Request, expected: Expectation) -> Optional[str]:
     """Adjusts `expected` for a documented divergence (DIVERGENCES.md), as replay.py does for
     the recordings; returns which one, or None."""
     if expected.status == 500 and "body-invalid-utf8" in request.tags:
         compare.expect_bad_request(expected)
+        if is_legacy_v2(request.path):
+            # Nova's 500 escapes its /v2 wrapper, which strips the version headers from the
+            # answers it sees (its 400s among them); keypaird's 400 is one of those.
+            expected.headers = {name: value for name, value in expected.headers.items()
+                                if name.lower() not in VERSION_HEADERS}
         return "invalid UTF-8 in JSON body: 400 badRequest, not 500"
     if (expected.status == 500 and expected.body_format != "json"
             and re.search(r"%[89a-fA-F][0-9a-fA-F]", request.path)):
         compare.expect_json_client_error(expected)
         return "non-UTF-8 percent-encoding in path: 4xx JSON fault, not bare 500"
+    if (expected.status == 500 and expected.body_format != "json"
+            and any(name.lower() == "accept" for name, _ in request.headers)):
+        compare.expect_json_client_error(expected)
+        compare.expect_bad_request(expected)
+        if request.method == "HEAD":
+            expected.body_format, expected.body = "empty", b""
+        return "Accept header Nova's URL map cannot read: 400 badRequest, not bare 500"
     if ("path-utf8" in request.tags or any(ord(c) > 127 for c in request.path)
             or re.search(r"%[89a-fA-F][0-9a-fA-F]", request.path)):
         before = json.dumps(expected.body)
-        compare.expect_utf8_path_decoding(expected)
+        raw_path = request.path.split("?", 1)[0].encode("utf-8")
+        path = urllib.parse.unquote_to_bytes(raw_path).decode("latin-1")
+        compare.expect_utf8_path_decoding(expected, [seg for seg in path.split("/") if seg])
         if json.dumps(expected.body) != before:
             return "UTF-8 path decoded as UTF-8, not latin-1"
     if (expected.status == 400 and compare.X509_ERROR_MARKER in fault_message(expected)
