@@ -11,7 +11,7 @@ set -euo pipefail
 run_packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
-  libssl-dev libsqlite3-dev libpq-dev libspdlog-dev libfmt-dev prometheus-cpp-dev
+  libssl-dev libsqlite3-dev libpq-dev libmariadb-dev libspdlog-dev libfmt-dev prometheus-cpp-dev
 )
 bench_packages=(wrk nginx-light)
 test_packages=(
@@ -20,6 +20,7 @@ test_packages=(
   clang llvm libclang-rt-14-dev  # the clang build (-Wthread-safety) and the fuzzers
   python3 openssl sqlite3
   postgresql nginx-light  # servers the PostgreSQL tests start for themselves
+  mariadb-server  # the MariaDB tests start their own mariadbd (tests/integration/mariadb_server.py)
   # Keystone tests: a real Keystone under uwsgi, and the real clients.
   keystone uwsgi uwsgi-plugin-python3 python3-openstackclient python3-openstacksdk
   python3-cryptography
@@ -45,8 +46,8 @@ if ((${#missing[@]})); then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
-  # Debian's keystone, postgresql and nginx packages would start system-wide servers (init
-  # script or systemd); the tests run their own. Deny service starts while installing, unless
+  # Debian's keystone, postgresql, mariadb-server and nginx packages would start system-wide
+  # servers (init script or systemd); the tests run their own. Deny service starts while installing, unless
   # the machine already has a policy (as many CI images do).
   temporary_policy=""
   if [ ! -e /usr/sbin/policy-rc.d ]; then

@@ -44,13 +44,38 @@ double big_integer_marker(std::size_t index) {
 
 struct Placeholders {
   std::string nan, inf, neg_inf, big_integer;  // big_integer is followed by the index
+  std::string surrogate;                       // inside strings, followed by 4 hex digits
 };
+
+// Python's json turns an unpaired \uD800-\uDFFF escape into a lone surrogate in the str;
+// Boost.JSON refuses it. Inside strings it is kept as its 3-byte generalised UTF-8 form
+// (ED A0 80 for U+D800), which every later check sees as not valid UTF-8 and repr shows as
+// '\ud800', as Python does.
+std::string restore_surrogates(std::string_view text, const std::string& marker) {
+  std::string out;
+  std::size_t at = 0;
+  while (true) {
+    auto found = text.find(marker, at);
+    if (found == std::string_view::npos || found + marker.size() + 4 > text.size()) break;
+    out.append(text.substr(at, found - at));
+    auto cp = static_cast<char32_t>(
+        std::stoul(std::string(text.substr(found + marker.size(), 4)), nullptr, 16));
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+    at = found + marker.size() + 4;
+  }
+  out.append(text.substr(at));
+  return out;
+}
 
 void restore(json::value& v, const Placeholders& p) {
   if (v.is_string()) {
     const auto& s = v.get_string();
     std::string_view text(s);
-    if (text.substr(0, p.big_integer.size()) == p.big_integer)
+    if (text.find(p.surrogate) != std::string_view::npos)
+      v = restore_surrogates(text, p.surrogate);
+    else if (text.substr(0, p.big_integer.size()) == p.big_integer)
       v = big_integer_marker(std::stoul(std::string(text.substr(p.big_integer.size()))));
     else if (s == p.nan)
       v = std::numeric_limits<double>::quiet_NaN();
@@ -61,8 +86,41 @@ void restore(json::value& v, const Placeholders& p) {
   } else if (v.is_array()) {
     for (auto& item : v.get_array()) restore(item, p);
   } else if (v.is_object()) {
-    for (auto& item : v.get_object()) restore(item.value(), p);
+    auto& object = v.get_object();
+    bool keys_need_it = false;
+    for (auto& item : object) {
+      restore(item.value(), p);
+      keys_need_it |= item.key().find(p.surrogate) != std::string_view::npos;
+    }
+    if (keys_need_it) {
+      json::object rebuilt;
+      for (auto& item : object)
+        rebuilt[restore_surrogates(item.key(), p.surrogate)] = std::move(item.value());
+      v = std::move(rebuilt);
+    }
   }
+}
+
+bool is_surrogate_escape(std::string_view text, std::size_t i, char32_t& cp) {
+  if (i + 6 > text.size() || text[i] != '\\' || text[i + 1] != 'u') return false;
+  cp = 0;
+  for (std::size_t k = 2; k < 6; ++k) {
+    char c = text[i + k];
+    int digit = (c >= '0' && c <= '9')   ? c - '0'
+                : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+                : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                         : -1;
+    if (digit < 0) return false;
+    cp = cp * 16 + static_cast<char32_t>(digit);
+  }
+  return cp >= 0xD800 && cp <= 0xDFFF;
+}
+
+bool has_surrogate_escape(std::string_view text) {
+  char32_t cp = 0;
+  for (auto at = text.find("\\u"); at != std::string_view::npos; at = text.find("\\u", at + 1))
+    if (is_surrogate_escape(text, at, cp)) return true;
+  return false;
 }
 
 // Whether the integer literal `digits` (an optional '-', then digits) fits Boost.JSON's int64 or
@@ -96,7 +154,8 @@ std::optional<std::size_t> python_big_integer_index(double value) {
 std::optional<PythonJson> parse_request_json(std::string_view text) {
   // Fast path: nothing to translate.
   bool maybe_special = text.find("NaN") != std::string_view::npos ||
-                       text.find("Infinity") != std::string_view::npos || has_long_digit_run(text);
+                       text.find("Infinity") != std::string_view::npos ||
+                       has_long_digit_run(text) || has_surrogate_escape(text);
   boost::system::error_code ec;
   if (!maybe_special) {
     json::value v = parse_deep(text, ec);
@@ -105,7 +164,8 @@ std::optional<PythonJson> parse_request_json(std::string_view text) {
   }
   thread_local std::mt19937_64 rng{std::random_device{}()};
   std::string tag = std::to_string(rng()) + std::to_string(rng());
-  Placeholders p{"\x01nan" + tag, "\x01inf" + tag, "\x01-inf" + tag, "\x01int" + tag + ":"};
+  Placeholders p{"\x01nan" + tag, "\x01inf" + tag, "\x01-inf" + tag, "\x01int" + tag + ":",
+                 "\x01sur" + tag};
   PythonJson result;
 
   std::string rewritten;
@@ -114,6 +174,17 @@ std::optional<PythonJson> parse_request_json(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (in_string) {
+      char32_t cp = 0, low = 0;
+      if (is_surrogate_escape(text, i, cp)) {
+        if (cp <= 0xDBFF && is_surrogate_escape(text, i + 6, low) && low >= 0xDC00) {
+          rewritten.append(text.substr(i, 12));  // a proper pair: Boost.JSON reads it
+          i += 11;
+        } else {
+          rewritten += "\\u0001sur" + tag + std::string(text.substr(i + 2, 4));
+          i += 5;
+        }
+        continue;
+      }
       rewritten += c;
       if (c == '\\' && i + 1 < text.size())
         rewritten += text[++i];

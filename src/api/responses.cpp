@@ -6,6 +6,8 @@
 #include <array>
 #include <boost/json.hpp>
 
+#include "common/json_string.h"
+
 namespace keypaird::api {
 
 namespace bhttp = boost::beast::http;
@@ -55,10 +57,13 @@ Response json_response(unsigned status, std::string serialized_body) {
 Response fault_response(unsigned status, const std::string& message) {
   Response response{static_cast<bhttp::status>(status), 11};
   response.set(bhttp::field::content_type, "application/json; charset=UTF-8");
-  boost::json::object inner{{"code", status}, {"message", message}};
-  boost::json::object outer;
-  outer[fault_name(status)] = std::move(inner);
-  response.body() = boost::json::serialize(outer);
+  // Written by hand so that the message's bytes go through the one JSON string writer.
+  std::string body = "{\"";
+  body += fault_name(status);
+  body += "\":{\"code\":" + std::to_string(status) + ",\"message\":";
+  append_json_string(body, message, Surrogates::escaped);
+  body += "}}";
+  response.body() = std::move(body);
   return response;
 }
 

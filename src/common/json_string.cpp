@@ -8,7 +8,7 @@
 
 namespace keypaird {
 
-void append_json_string(std::string& out, std::string_view text) {
+void append_json_string(std::string& out, std::string_view text, Surrogates surrogates) {
   static constexpr char kHex[] = "0123456789abcdef";
   // Bytes that end an unescaped stretch: the ones to escape, and every non-ASCII byte (checked
   // against UTF-8 before it is copied).
@@ -35,6 +35,17 @@ void append_json_string(std::string& out, std::string_view text) {
       }
     }
     out.append(text.data() + run, i - run);
+    if (surrogates == Surrogates::escaped && u == 0xED && i + 2 < text.size() &&
+        (bytes[i + 1] & 0xE0) == 0xA0 && (bytes[i + 2] & 0xC0) == 0x80) {
+      // A surrogate in generalised UTF-8 (from a JSON "\ud800" escape): written back as the
+      // escape, as Python's json.dumps writes a lone surrogate.
+      const unsigned cp = 0xD000u | ((bytes[i + 1] & 0x3Fu) << 6) | (bytes[i + 2] & 0x3Fu);
+      out += "\\u";
+      for (int shift = 12; shift >= 0; shift -= 4) out += kHex[(cp >> shift) & 0xF];
+      i += 3;
+      run = i;
+      continue;
+    }
     switch (u) {
       case '"':
         out += "\\\"";

@@ -72,6 +72,16 @@ std::optional<std::string> postgres_scheme_rest(const std::string& url) {
   return url.substr(scheme_end + 3);
 }
 
+// MariaDB and MySQL as a nova.conf names them: mysql://, mysql+pymysql://, mariadb://...
+bool is_mariadb_scheme(const std::string& url) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return false;
+  std::string scheme = ascii_lower(url.substr(0, scheme_end));
+  auto plus = scheme.find('+');
+  if (plus != std::string::npos) scheme = scheme.substr(0, plus);
+  return scheme == "mysql" || scheme == "mariadb";
+}
+
 bool parse_seconds(const std::string& text, int& milliseconds) {
   double seconds = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
@@ -165,10 +175,16 @@ Status apply(const Entries& entries, Config& c, std::vector<std::string>& warnin
       if (!parse_int(value, n) || n < -1) return bad(key, value, "expected -1 or an integer >= 0");
       c.quota_key_pairs = n;
     } else if (key == "database.connection") {
-      if (value.rfind("sqlite:///", 0) != 0 && !postgres_scheme_rest(value))
+      if (value.rfind("sqlite:///", 0) != 0 && !postgres_scheme_rest(value) &&
+          !is_mariadb_scheme(value))
         return bad(key, "(not shown)",
-                   "expected sqlite:///<path> or postgresql://user:password@host:port/dbname");
+                   "expected sqlite:///<path>, postgresql://user:password@host:port/dbname or"
+                   " mysql+pymysql://user:password@host:port/dbname");
       c.database_connection = value;
+    } else if (key == "database.schema") {
+      // nova_api (keypaird in Nova's own key_pairs table) is planned, not there yet.
+      if (value != "keypaird") return bad(key, value, "expected keypaird (the only schema yet)");
+      c.database_schema = value;
     } else if (key == "database.max_pool_size") {
       if (!parse_int(value, n) || n < 1 || n > 1000) return bad(key, value, "expected 1-1000");
       c.database_max_pool_size = static_cast<std::size_t>(n);

@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "common/async.h"
+#include "common/utf8.h"
 #include "crypto/keys.h"
 #include "crypto/wipe.h"
 
@@ -50,6 +51,8 @@ Status reworded(const Status& status, const std::string& user_id, const std::str
       return duplicate(name);
     case ErrorKind::quota_exceeded:
       return quota_exceeded();
+    case ErrorKind::invalid_input:  // a value the store cannot hold (MariaDB: a huge user id)
+      return status;
     default:
       return unavailable();
   }
@@ -58,6 +61,14 @@ Status reworded(const Status& status, const std::string& user_id, const std::str
 // Nova's check of an imported key, after keypaird's own bounds: the fingerprint, or the reason.
 Result<std::string> fingerprint_of(const std::string& type, const std::string& public_key,
                                    const crypto::PublicKeyRules& rules) {
+  // A lone surrogate from a JSON escape: Nova's encode('utf-8') of the key fails.
+  if (!is_valid_utf8(public_key)) {
+    if (type == "x509")
+      return Status::invalid_input(
+          "Keypair data is invalid: failed to generate X509 fingerprint. Error message: the "
+          "certificate text is not valid Unicode");
+    return Status::invalid_input("Keypair data is invalid: failed to generate fingerprint");
+  }
   if (Status kept = crypto::check_public_key_rules(public_key, type == "x509", rules); !kept)
     return Status::invalid_input("Keypair data is invalid: " + kept.message());
   Result<std::string> fp = type == "x509" ? crypto::x509_certificate_fingerprint(public_key)
@@ -112,6 +123,10 @@ asio::awaitable<Result<CreatedKeypair>> KeypairService::create(const CreateReque
   // Nova's quota check, its first step, refuses a context without a user id with a bare
   // Forbidden, whatever the key: nothing is stored for user None.
   if (request.user_id.empty()) co_return Status::forbidden("Forbidden");
+  // A user_id with a lone surrogate (a JSON escape): Nova's database driver fails on it (500);
+  // no user can have such an id.
+  if (!is_valid_utf8(request.user_id))
+    co_return Status::invalid_input("Invalid user_id: it is not valid Unicode text.");
   store::StoredKeypair row;
   row.user_id = request.user_id;
   row.name = request.name;

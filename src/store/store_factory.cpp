@@ -3,6 +3,7 @@
 
 #include <filesystem>
 
+#include "store/mariadb_keypair_store.h"
 #include "store/postgres_keypair_store.h"
 #include "store/sqlite_keypair_store.h"
 
@@ -38,10 +39,24 @@ Result<std::unique_ptr<KeypairDatabase>> open_keypair_store(const std::string& c
       return Status::unavailable(e.what());  // never carries the password
     }
   }
+  if (is_mariadb_url(connection_url)) {
+    auto endpoint = parse_mariadb_url(connection_url);
+    if (!endpoint) return std::move(endpoint).status();
+    try {
+      MariadbOptions mariadb;
+      mariadb.url = connection_url;
+      mariadb.pool_size = options.pool_size;
+      mariadb.timeout = options.timeout;
+      return std::unique_ptr<KeypairDatabase>(std::make_unique<MariadbKeypairStore>(mariadb));
+    } catch (const std::exception& e) {
+      return Status::unavailable(e.what());  // never carries the password
+    }
+  }
   std::string path;
   if (!sqlite_path(connection_url, path))
     return Status::invalid_input(
-        "unsupported database connection URL (expected sqlite:///<path> or postgresql://...)");
+        "unsupported database connection URL (expected sqlite:///<path>, postgresql://... or"
+        " mysql://...)");
   try {
     auto parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
@@ -56,6 +71,11 @@ Result<SchemaVersions> read_keypair_store_schema_version(const std::string& conn
   if (is_postgres(connection_url))
     return Status::invalid_input(
         "db version reads SQLite stores only; for PostgreSQL see keypaird_schema_version");
+  if (is_mariadb_url(connection_url)) {
+    auto current = MariadbKeypairStore::read_schema_version(connection_url, StoreOptions{}.timeout);
+    if (!current) return std::move(current).status();
+    return SchemaVersions{*current, MariadbKeypairStore::kSchemaVersion};
+  }
   if (!sqlite_path(connection_url, path))
     return Status::invalid_input("unsupported database connection URL (expected sqlite:///<path>)");
   SchemaVersions versions;
@@ -70,6 +90,7 @@ std::string describe_keypair_store(const std::string& connection_url) {
   std::string path;
   if (sqlite_path(connection_url, path)) return "sqlite " + path;
   if (is_postgres(connection_url)) return "postgresql " + redact_database_url(connection_url);
+  if (is_mariadb_url(connection_url)) return "mariadb " + redact_database_url(connection_url);
   return "unknown store";
 }
 

@@ -1,7 +1,8 @@
 // Opening the keypair store a [database] connection URL names, in one place for keypaird and
 // keypaird-manage: sqlite:///relative/path and sqlite:////absolute/path (SQLAlchemy's
-// spelling), and postgresql://user:password@host:port/dbname. Another store is one more branch
-// in store_factory.cpp.
+// spelling), postgresql://user:password@host:port/dbname, and MariaDB's
+// mysql[+driver]://user:password@host:port/dbname and mariadb://... (see mariadb_keypair_store.h).
+// Another store is one more branch in store_factory.cpp.
 #pragma once
 
 #include <chrono>
@@ -29,7 +30,8 @@ struct SchemaVersions {
   int current = 0;  // what the store has now (0: not created yet)
   int latest = 0;   // what this build migrates to
 };
-// The schema version of the store at `connection_url`, without creating or migrating anything.
+// The schema version of the store at `connection_url` (SQLite or MariaDB), without creating or
+// migrating anything.
 Result<SchemaVersions> read_keypair_store_schema_version(const std::string& connection_url);
 
 // A description for logs, without credentials ("sqlite /var/lib/keypaird/keypaird.sqlite").

@@ -4,7 +4,7 @@ to a freshly started keypaird, in file-number order, and compares every answer w
 
     python3 tests/conformance/replay.py --binary build/keypaird [--only 001,045,100-120]
                                         [--verbose] [--keep-going] [--write-known-failures]
-                                        [--postgres | --database-url URL]
+                                        [--postgres | --mariadb | --database-url URL]
 
 Recordings live in tests/conformance/recordings/ (bodies over 4 KiB in recordings/bodies/);
 comparison rules are in compare.py; deliberate differences from Nova are in the DIVERGENCES
@@ -15,7 +15,8 @@ Notes:
 - keypaird runs from a temporary directory with its own config (CONFIG_TEMPLATE: noauth2,
   max_microversion 2.93, key_pairs quota 5, a fresh SQLite file), on a free port.
   --postgres replays against a throwaway PostgreSQL server instead (started and stopped by
-  tests/integration/postgres_server.py); --database-url uses a given, empty database.
+  tests/integration/postgres_server.py), --mariadb against a throwaway MariaDB server
+  (tests/integration/mariadb_server.py); --database-url uses a given, empty database.
 - Requests go over raw sockets, one fresh connection per request, byte for byte as recorded
   (method, raw path, headers in recorded order, body) plus only the Host header HTTP/1.1
   requires. Every recording is replayed, in order, whatever failed before (state carries over).
@@ -726,21 +727,26 @@ def run(args: argparse.Namespace) -> int:
     resets = read_resets(RESETS_FILE, all_keys)
     reset_at = {int(reset.stem[:3]): reset for reset in resets}
 
-    postgres = None
+    database_server = None  # a throwaway PostgreSQL or MariaDB server, when asked for
     database_url = args.database_url
-    if args.postgres:
+    if args.postgres or args.mariadb:
         sys.path.insert(0, str(HERE.parent / "integration"))
-        from postgres_server import PostgresServer  # noqa: E402  (only this mode needs it)
+        # Only these modes need the helpers.
+        from mariadb_server import MariadbServer  # noqa: E402
+        from postgres_server import PostgresServer  # noqa: E402
+        kind = "PostgreSQL" if args.postgres else "MariaDB"
+        database_server = PostgresServer() if args.postgres else MariadbServer()
         try:
-            postgres = PostgresServer().start()
-        except (RuntimeError, OSError, subprocess.CalledProcessError) as error:
-            raise HarnessError(f"cannot start PostgreSQL: {error}") from None
-        database_url = postgres.url()
+            database_server.start()
+        except (RuntimeError, OSError, subprocess.SubprocessError) as error:
+            database_server.cleanup()
+            raise HarnessError(f"cannot start {kind}: {error}") from None
+        database_url = database_server.url()
     try:
         return replay_all(args, recordings, known, all_keys, reset_at, database_url)
     finally:
-        if postgres:
-            postgres.cleanup()
+        if database_server:
+            database_server.cleanup()
 
 
 def replay_all(args: argparse.Namespace, recordings: list[Recording], known: dict[str, str],
@@ -855,6 +861,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     store = parser.add_mutually_exclusive_group()
     store.add_argument("--postgres", action="store_true",
                        help="replay against a throwaway PostgreSQL server started for the run")
+    store.add_argument("--mariadb", action="store_true",
+                       help="replay against a throwaway MariaDB server started for the run")
     store.add_argument("--database-url",
                        help="keypaird's [database] connection, e.g. postgresql://u:p@host/db "
                             "(an empty database; default: a fresh SQLite file)")

@@ -175,6 +175,9 @@ def divergence(request: Request, expected: Expectation) -> Optional[str]:
             and re.search(r"%[89a-fA-F][0-9a-fA-F]", request.path)):
         compare.expect_json_client_error(expected)
         return "non-UTF-8 percent-encoding in path: 4xx JSON fault, not bare 500"
+    if expected.status == 500 and "DBInvalidUnicodeParameter" in fault_message(expected):
+        compare.expect_bad_request(expected)
+        return "user_id with a lone surrogate: 400 badRequest, not 500"
     if (expected.status == 500 and expected.body_format != "json"
             and any(name.lower() == "accept" for name, _ in request.headers)):
         compare.expect_json_client_error(expected)

@@ -73,3 +73,14 @@ TEST(AppendJsonString, AlwaysParsesBackAsJsonAndValidUtf8) {
     }
   }
 }
+
+// Nova's messages quote values with lone surrogates (from "\ud800" escapes in a body) as
+// json.dumps writes them; only fault messages ask for that.
+TEST(AppendJsonString, EscapesSurrogatesWhenAsked) {
+  std::string out;
+  keypaird::append_json_string(out,
+                               "a\xed\xa0\x80"
+                               "b\xed\xbf\xbf\xed\x9f\xbf",
+                               keypaird::Surrogates::escaped);
+  EXPECT_EQ(out, "\"a\\ud800b\\udfff\xed\x9f\xbf\"");  // U+D7FF is a character
+}

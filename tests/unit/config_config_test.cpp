@@ -65,13 +65,30 @@ TEST(Config, PostgresUrlsAndPoolSettings) {
 }
 
 TEST(Config, BadDatabaseSettingsAreRefusedWithoutShowingTheUrl) {
-  auto mysql = parse_config_text("[database]\nconnection = mysql+pymysql://nova:s3cret@db/nova\n");
-  EXPECT_FALSE(mysql.is_ok());
-  EXPECT_NE(mysql.status().message().find("connection"), std::string::npos);
-  EXPECT_EQ(mysql.status().message().find("s3cret"), std::string::npos) << mysql.status().message();
+  auto oracle = parse_config_text("[database]\nconnection = oracle://nova:s3cret@db/nova\n");
+  EXPECT_FALSE(oracle.is_ok());
+  EXPECT_NE(oracle.status().message().find("connection"), std::string::npos);
+  EXPECT_EQ(oracle.status().message().find("s3cret"), std::string::npos)
+      << oracle.status().message();
   EXPECT_FALSE(parse_config_text("[database]\ntimeout = 0\n").is_ok());
   EXPECT_FALSE(parse_config_text("[database]\ntimeout = soon\n").is_ok());
   EXPECT_FALSE(parse_config_text("[database]\nmax_pool_size = 0\n").is_ok());
+}
+
+TEST(Config, MariadbUrlsAndTheSchemaOption) {
+  for (const char* url : {"mysql+pymysql://nova:s3cret@db:3306/keypairs?charset=utf8",
+                          "mysql://u:p@localhost/db?unix_socket=/run/mysqld/mysqld.sock",
+                          "mariadb://u:p@10.0.0.1/db", "MySQL+mysqldb://u@db/x"}) {
+    auto r = parse_config_text(std::string("[database]\nconnection = ") + url + "\n");
+    ASSERT_TRUE(r.is_ok()) << url << ": " << r.status().message();
+    EXPECT_FALSE(r->config.uses_postgres());
+    EXPECT_EQ(r->config.effective_database_connection(), url);
+    EXPECT_EQ(r->config.database_schema, "keypaird");
+  }
+  EXPECT_TRUE(parse_config_text("[database]\nschema = keypaird\n").is_ok());
+  auto nova = parse_config_text("[database]\nschema = nova_api\n");
+  EXPECT_FALSE(nova.is_ok());
+  EXPECT_NE(nova.status().message().find("schema"), std::string::npos);
 }
 
 TEST(Config, KeystoneAuthtokenOptions) {

@@ -1,9 +1,11 @@
 // The store contract, run against every KeypairDatabase: the memory store, SQLite on a temporary
-// file, and PostgreSQL when KEYPAIRD_TEST_POSTGRES_URL names a database it may wipe (CTest's
-// store.postgres test starts a throwaway server and sets it). Ordering, uniqueness, quota,
+// file, PostgreSQL when KEYPAIRD_TEST_POSTGRES_URL names a database it may wipe (CTest's
+// store.postgres test starts a throwaway server and sets it), and MariaDB likewise with
+// KEYPAIRD_TEST_MARIADB_URL (store.mariadb). Ordering, uniqueness, quota,
 // durability across reopen; then what only one of them has (file mode, several nodes, timeouts).
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
+#include <mysql.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -12,8 +14,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <sstream>
 #include <thread>
 
+#include "store/mariadb_keypair_store.h"
 #include "store/memory_keypair_store.h"
 #include "store/postgres_keypair_store.h"
 #include "store/sqlite_keypair_store.h"
@@ -76,6 +80,62 @@ void wipe_postgres() {
   psql.exec("DROP TABLE IF EXISTS key_pairs, keypaird_schema_version");
 }
 
+const char* mariadb_url() { return std::getenv("KEYPAIRD_TEST_MARIADB_URL"); }
+
+// Runs SQL on its own Connector/C connection (outside the store), failing the test on error.
+class MariadbClient {
+ public:
+  MariadbClient() : mysql_(mysql_init(nullptr)) {
+    auto e = parse_mariadb_url(mariadb_url());
+    if (!e.is_ok()) {
+      ADD_FAILURE() << e.status().message();
+      return;
+    }
+    unsigned tcp = MYSQL_PROTOCOL_TCP;
+    mysql_optionsv(mysql_, MYSQL_OPT_PROTOCOL, &tcp);
+    if (!mysql_real_connect(mysql_, e->host.c_str(), e->user.c_str(), e->password.c_str(),
+                            e->database.c_str(), e->port, nullptr, 0))
+      ADD_FAILURE() << mysql_error(mysql_);
+  }
+  ~MariadbClient() { mysql_close(mysql_); }
+  // The first column of the first row ("" when none).
+  std::string exec(const std::string& sql) {
+    if (mysql_query(mysql_, sql.c_str()) != 0) {
+      ADD_FAILURE() << sql << ": " << mysql_error(mysql_);
+      return "";
+    }
+    std::string value;
+    if (MYSQL_RES* r = mysql_store_result(mysql_)) {
+      MYSQL_ROW row = mysql_fetch_row(r);
+      if (row && row[0]) value = row[0];
+      mysql_free_result(r);
+    }
+    return value;
+  }
+  // Whether `sql` succeeded (without failing the test when it did not).
+  bool try_exec(const std::string& sql) {
+    if (mysql_query(mysql_, sql.c_str()) != 0) return false;
+    if (MYSQL_RES* r = mysql_store_result(mysql_)) mysql_free_result(r);
+    return true;
+  }
+
+ private:
+  MYSQL* mysql_;
+};
+
+MariadbOptions mariadb_options(std::chrono::milliseconds timeout = 5000ms) {
+  MariadbOptions options;
+  options.url = mariadb_url();
+  options.pool_size = 4;
+  options.timeout = timeout;
+  return options;
+}
+
+void wipe_mariadb() {
+  MariadbClient client;
+  client.exec("DROP TABLE IF EXISTS key_pairs, keypaird_users, keypaird_schema_version");
+}
+
 struct Backend {
   std::string name;
   // Prepares an empty database; returns why the backend cannot run here, or "".
@@ -104,6 +164,17 @@ const Backend kPostgres{"Postgres",
                         [](const std::filesystem::path&) -> std::unique_ptr<KeypairDatabase> {
                           return std::make_unique<PostgresKeypairStore>(postgres_options());
                         }};
+
+const Backend kMariadb{"Mariadb",
+                       [](const std::filesystem::path&) {
+                         if (!mariadb_url())
+                           return std::string("KEYPAIRD_TEST_MARIADB_URL is not set");
+                         wipe_mariadb();
+                         return std::string();
+                       },
+                       [](const std::filesystem::path&) -> std::unique_ptr<KeypairDatabase> {
+                         return std::make_unique<MariadbKeypairStore>(mariadb_options());
+                       }};
 
 const Backend kMemory{"Memory", [](const std::filesystem::path&) { return std::string(); },
                       [](const std::filesystem::path&) -> std::unique_ptr<KeypairDatabase> {
@@ -283,6 +354,7 @@ TEST_P(StoreTest, ScanCountAllAndRestore) {
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreTest, ::testing::Values(kSqlite), backend_name);
 INSTANTIATE_TEST_SUITE_P(Postgres, StoreTest, ::testing::Values(kPostgres), backend_name);
+INSTANTIATE_TEST_SUITE_P(Mariadb, StoreTest, ::testing::Values(kMariadb), backend_name);
 INSTANTIATE_TEST_SUITE_P(Memory, StoreTest, ::testing::Values(kMemory), backend_name);
 
 // ------------------------------------------------------------------------------ SQLite only
@@ -414,6 +486,230 @@ TEST_F(PostgresStore, ReconnectsAfterItsConnectionsAreKilled) {
   admin.exec(
       "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
       " WHERE application_name = 'keypaird' AND pid <> pg_backend_pid()");
+  std::this_thread::sleep_for(100ms);
+  EXPECT_TRUE(store.get("u", "before").is_ok());
+  EXPECT_TRUE(store.create(key("u", "after"), -1).is_ok());
+}
+
+// ------------------------------------------------------------------------------ MariaDB only
+
+TEST(MariadbUrl, NovaConfForms) {
+  auto e = parse_mariadb_url("mysql+pymysql://nova:s%40cret@db.example:3307/nova_api?charset=utf8");
+  ASSERT_TRUE(e.is_ok()) << e.status().message();
+  EXPECT_EQ(e->user, "nova");
+  EXPECT_EQ(e->password, "s@cret");
+  EXPECT_EQ(e->host, "db.example");
+  EXPECT_EQ(e->port, 3307u);
+  EXPECT_EQ(e->database, "nova_api");
+  EXPECT_TRUE(e->ignored.empty());
+  EXPECT_FALSE(e->ssl);
+
+  e = parse_mariadb_url("mysql://u:p@localhost/kp?unix_socket=/run/mysqld/mysqld.sock&x=1");
+  ASSERT_TRUE(e.is_ok());
+  EXPECT_EQ(e->unix_socket, "/run/mysqld/mysqld.sock");
+  EXPECT_EQ(e->port, 0u);
+  EXPECT_EQ(e->ignored, std::vector<std::string>{"x"});
+
+  e = parse_mariadb_url("mariadb://u:p@[::1]:3306/kp?ssl_ca=/etc/ca.pem&ssl_verify_cert=true");
+  ASSERT_TRUE(e.is_ok());
+  EXPECT_EQ(e->host, "::1");
+  EXPECT_TRUE(e->ssl);
+  EXPECT_TRUE(e->ssl_verify_cert);
+  EXPECT_EQ(e->ssl_ca, "/etc/ca.pem");
+
+  // A socket without a host, and devstack's extra parameter (ignored, with a warning).
+  e = parse_mariadb_url("mysql+pymysql://u:p@/kp?unix_socket=/s&charset=utf8&plugin=dbcounter");
+  ASSERT_TRUE(e.is_ok());
+  EXPECT_EQ(e->host, "");
+  EXPECT_EQ(e->unix_socket, "/s");
+  EXPECT_EQ(e->ignored, std::vector<std::string>{"plugin"});
+
+  EXPECT_TRUE(is_mariadb_url("MySQL+mysqldb://u@h/d"));
+  EXPECT_FALSE(is_mariadb_url("postgresql://u@h/d"));
+  EXPECT_FALSE(parse_mariadb_url("mysql://u:p@host").is_ok());  // no database
+  EXPECT_FALSE(parse_mariadb_url("mysql://u:p@host:x/db").is_ok());
+}
+
+class MariadbStore : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!mariadb_url()) GTEST_SKIP() << "KEYPAIRD_TEST_MARIADB_URL is not set";
+    wipe_mariadb();
+  }
+};
+
+TEST_F(MariadbStore, NodesStartingTogetherMigrateOnce) {
+  std::atomic<int> opened{0};
+  std::vector<std::thread> nodes;
+  for (int i = 0; i < 8; ++i)
+    nodes.emplace_back([&] {
+      try {
+        MariadbKeypairStore store(mariadb_options());
+        EXPECT_EQ(store.threading(), KeypairStore::Threading::blocking_calls);
+        ++opened;
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << e.what();
+      }
+    });
+  for (auto& t : nodes) t.join();
+  EXPECT_EQ(opened.load(), 8);
+  MariadbClient client;
+  EXPECT_EQ(client.exec("SELECT COUNT(*) FROM keypaird_schema_version"), "1");
+  EXPECT_EQ(client.exec("SELECT MAX(version) FROM keypaird_schema_version"),
+            std::to_string(MariadbKeypairStore::kSchemaVersion));
+}
+
+TEST_F(MariadbStore, RefusesANewerSchemaAndATableItDidNotCreate) {
+  { MariadbKeypairStore store(mariadb_options()); }
+  MariadbClient client;
+  client.exec("INSERT INTO keypaird_schema_version VALUES (99)");
+  EXPECT_THROW(MariadbKeypairStore store(mariadb_options()), std::runtime_error);
+  wipe_mariadb();
+  client.exec("CREATE TABLE key_pairs (id INT PRIMARY KEY, name VARCHAR(255))");
+  try {
+    MariadbKeypairStore store(mariadb_options());
+    FAIL() << "used a key_pairs table it did not create";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("did not create"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(MariadbStore, UnreachableServerIsAClearErrorWithoutThePassword) {
+  MariadbOptions options;
+  options.url = "mysql+pymysql://someone:sekrit@127.0.0.1:1/db?charset=utf8";
+  options.migration_timeout = 2000ms;
+  try {
+    MariadbKeypairStore store(options);
+    FAIL() << "connected to port 1";
+  } catch (const std::runtime_error& e) {
+    std::string message = e.what();
+    EXPECT_NE(message.find("someone:***@127.0.0.1:1/db"), std::string::npos) << message;
+    EXPECT_EQ(message.find("sekrit"), std::string::npos) << message;
+  }
+}
+
+// Bytes in, the same bytes out: NUL, invalid UTF-8, four-byte characters, trailing spaces (which
+// a PAD SPACE collation would equate), case (which a _ci collation would), in every column.
+TEST_F(MariadbStore, KeepsEveryByteAndComparesBytes) {
+  MariadbKeypairStore store(mariadb_options());
+  const std::string odd_user("u\0\xff\xfe x", 6);
+  const std::string emoji = "\xf0\x9f\x94\x91 key";
+  for (const std::string& name : {emoji, std::string("a"), std::string("a "), std::string("A")}) {
+    StoredKeypair k = key(odd_user, name);
+    k.public_key = std::string("ssh-ed25519 AAAA\0nul \xf0\x9f\x94\x91", 25);
+    k.public_key += std::string(70000 - k.public_key.size(), 'x');  // longer than a BLOB's 64 KiB
+    ASSERT_TRUE(store.create(k, -1).is_ok()) << name;
+  }
+  auto listed = store.list(odd_user, std::nullopt, std::nullopt);
+  ASSERT_TRUE(listed.is_ok());
+  EXPECT_EQ(names_of(*listed), (std::vector<std::string>{"A", "a", "a ", emoji}));
+  auto got = store.get(odd_user, "a ");
+  ASSERT_TRUE(got.is_ok());
+  EXPECT_EQ(got->user_id, odd_user);
+  EXPECT_EQ(got->public_key.size(), 70000u);
+  EXPECT_EQ(got->public_key.substr(0, 25),
+            std::string("ssh-ed25519 AAAA\0nul \xf0\x9f\x94\x91", 25));
+  EXPECT_EQ(kind_of(store.get("u", "a")), ErrorKind::not_found);
+  EXPECT_EQ(kind_of(store.get(odd_user.substr(0, 1), "a")), ErrorKind::not_found);
+  // User ids too long for the column: never stored, never found, no 5xx.
+  const std::string long_user(MariadbKeypairStore::kMaxUserIdBytes + 1, 'u');
+  EXPECT_EQ(kind_of(store.create(key(long_user, "k"), -1)), ErrorKind::invalid_input);
+  EXPECT_EQ(kind_of(store.get(long_user, "k")), ErrorKind::not_found);
+  EXPECT_EQ(*store.count(long_user), 0);
+}
+
+TEST_F(MariadbStore, QuotaHoldsAcrossNodes) {
+  MariadbKeypairStore node_a(mariadb_options()), node_b(mariadb_options());
+  std::atomic<int> created{0}, duplicates{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 40; ++i)
+    threads.emplace_back([&, i] {
+      auto& node = i % 2 ? node_a : node_b;
+      if (node.create(key("q", "n" + std::to_string(i)), 10).is_ok()) ++created;
+      if (kind_of(node.create(key("d", "same"), -1)) == ErrorKind::conflict) ++duplicates;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 10);
+  EXPECT_EQ(duplicates.load(), 39);
+  auto count = node_a.count("q");
+  ASSERT_TRUE(count.is_ok());
+  EXPECT_EQ(*count, 10);
+}
+
+// A create stuck behind another session's lock gives up at the deadline, and meanwhile the
+// other connections of the pool keep serving; once the lock is gone everything works again.
+TEST_F(MariadbStore, SlowCallsGiveUpAtTheDeadlineWithoutStallingOthers) {
+  MariadbKeypairStore store(mariadb_options(700ms));
+  ASSERT_TRUE(store.create(key("free", "k"), -1).is_ok());
+  ASSERT_TRUE(store.create(key("stuck", "first"), -1).is_ok());
+  MariadbClient blocker;
+  blocker.exec("START TRANSACTION");
+  blocker.exec("SELECT creates FROM keypaird_users WHERE user_id = 'stuck' FOR UPDATE");
+
+  Result<StoredKeypair> stuck_outcome;
+  std::chrono::steady_clock::duration stuck_took{};
+  std::thread stuck([&] {
+    auto start = std::chrono::steady_clock::now();
+    stuck_outcome = store.create(key("stuck", "k"), -1);
+    stuck_took = std::chrono::steady_clock::now() - start;
+  });
+  std::this_thread::sleep_for(100ms);
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(store.get("free", "k").is_ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 300ms);
+  stuck.join();
+  EXPECT_EQ(kind_of(stuck_outcome), ErrorKind::unavailable);
+  EXPECT_GE(stuck_took, 600ms);
+  EXPECT_LT(stuck_took, 1500ms);
+
+  blocker.exec("COMMIT");
+  EXPECT_TRUE(store.create(key("stuck", "k"), -1).is_ok());
+  EXPECT_TRUE(store.get("stuck", "k").is_ok());
+}
+
+// Deadlocks are retried without the caller noticing. Another session inserts the name a create
+// is about to insert, so the create waits; then that session wants the user's row the create
+// holds. InnoDB breaks the cycle by rolling back the lighter transaction (the create: the other
+// has written many rows), and the store runs the create again once the other session is done.
+TEST_F(MariadbStore, DeadlocksAreRetried) {
+  MariadbKeypairStore store(mariadb_options());
+  ASSERT_TRUE(store.create(key("x", "first"), -1).is_ok());
+  MariadbClient other;
+  const auto deadlocks_before =
+      std::stoll(other.exec("SELECT variable_value FROM information_schema.global_status"
+                            " WHERE variable_name = 'INNODB_DEADLOCKS'"));
+  other.exec("START TRANSACTION");
+  std::string bulk = "INSERT INTO key_pairs (user_id, name, type, created_at) VALUES ";
+  for (int i = 0; i < 50; ++i)
+    bulk += (i ? "," : "") + std::string("('bulk', 'b") + std::to_string(i) + "', 'ssh', NOW(6))";
+  other.exec(bulk);
+  other.exec(
+      "INSERT INTO key_pairs (user_id, name, type, created_at) VALUES ('x', 'zz', 'ssh',"
+      " NOW(6))");
+  Result<StoredKeypair> created;
+  std::thread creator([&] { created = store.create(key("x", "zz"), -1); });
+  std::this_thread::sleep_for(300ms);  // the create now waits for the other's 'zz'
+  EXPECT_TRUE(
+      other.try_exec("UPDATE keypaird_users SET creates = creates + 1 WHERE user_id = 'x'"));
+  other.exec("ROLLBACK");
+  creator.join();
+  EXPECT_TRUE(created.is_ok()) << created.status().message();
+  EXPECT_GT(std::stoll(other.exec("SELECT variable_value FROM information_schema.global_status"
+                                  " WHERE variable_name = 'INNODB_DEADLOCKS'")),
+            deadlocks_before);
+}
+
+// A connection killed on the server side (as a restart does) is replaced without the caller
+// noticing: the pool finds it dead and opens a fresh one.
+TEST_F(MariadbStore, ReconnectsAfterItsConnectionsAreKilled) {
+  MariadbKeypairStore store(mariadb_options());
+  ASSERT_TRUE(store.create(key("u", "before"), -1).is_ok());
+  MariadbClient admin;
+  std::string ids = admin.exec(
+      "SELECT GROUP_CONCAT(id) FROM information_schema.processlist"
+      " WHERE user = 'keypaird' AND id <> CONNECTION_ID()");
+  std::stringstream list(ids);
+  for (std::string id; std::getline(list, id, ',');) admin.exec("KILL CONNECTION " + id);
   std::this_thread::sleep_for(100ms);
   EXPECT_TRUE(store.get("u", "before").is_ok());
   EXPECT_TRUE(store.create(key("u", "after"), -1).is_ok());

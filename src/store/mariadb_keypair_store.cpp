@@ -1,0 +1,943 @@
+// MariadbKeypairStore: the connection URL, Connector/C connections with prepared statements,
+// the pool, the schema migration and the keypair statements.
+#include "store/mariadb_keypair_store.h"
+
+#include <mysql.h>
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+#include "common/text.h"
+#include "store/postgres_keypair_store.h"  // redact_database_url
+
+namespace keypaird::store {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Server error numbers (mysqld_error.h) the store reacts to.
+constexpr unsigned kDuplicateEntry = 1062;   // ER_DUP_ENTRY: the unique key or the id is taken
+constexpr unsigned kLockWaitTimeout = 1205;  // ER_LOCK_WAIT_TIMEOUT: the statement was undone
+constexpr unsigned kDeadlock = 1213;         // ER_LOCK_DEADLOCK (Galera: certification failed)
+constexpr int kLockRetries = 4;              // further attempts after a deadlock or lock wait
+
+std::string scheme_of(const std::string& url) {
+  auto end = url.find("://");
+  if (end == std::string::npos) return "";
+  std::string scheme = ascii_lower(url.substr(0, end));
+  auto plus = scheme.find('+');
+  if (plus != std::string::npos) scheme.resize(plus);
+  return scheme;
+}
+
+}  // namespace
+
+bool is_mariadb_url(const std::string& url) {
+  std::string scheme = scheme_of(url);
+  return scheme == "mysql" || scheme == "mariadb";
+}
+
+Result<MariadbEndpoint> parse_mariadb_url(const std::string& url) {
+  if (!is_mariadb_url(url))
+    return Status::invalid_input("not a mysql:// or mariadb:// connection URL");
+  auto parsed = boost::urls::parse_uri(url);
+  if (!parsed) return Status::invalid_input("malformed MariaDB connection URL");
+  const boost::urls::url_view& u = *parsed;
+  MariadbEndpoint e;
+  if (u.has_userinfo()) {
+    e.user = u.user();
+    e.password = u.password();
+  }
+  e.host = u.host_address();
+  if (u.has_port()) {
+    if (u.port().empty() || u.port_number() == 0)
+      return Status::invalid_input("bad port in the MariaDB connection URL");
+    e.port = u.port_number();
+  }
+  std::string path = u.path();
+  if (!path.empty() && path.front() == '/') path.erase(0, 1);
+  if (path.empty() || path.find('/') != std::string::npos)
+    return Status::invalid_input("the MariaDB connection URL names no database (.../dbname)");
+  e.database = path;
+  for (auto param : u.params()) {
+    const std::string key = param.key, value = param.has_value ? param.value : "";
+    auto flag = [&] { return value == "1" || ascii_lower(value) == "true"; };
+    if (key == "unix_socket") {
+      e.unix_socket = value;
+    } else if (key == "charset") {
+      // Connections always use utf8mb4 (nova.conf's "utf8" is MySQL's three-byte subset).
+    } else if (key == "ssl_ca") {
+      e.ssl_ca = value;
+    } else if (key == "ssl_capath") {
+      e.ssl_capath = value;
+    } else if (key == "ssl_cert") {
+      e.ssl_cert = value;
+    } else if (key == "ssl_key") {
+      e.ssl_key = value;
+    } else if (key == "ssl_cipher") {
+      e.ssl_cipher = value;
+    } else if (key == "ssl_crl") {
+      e.ssl_crl = value;
+    } else if (key == "ssl_verify_cert" || key == "ssl_check_hostname") {
+      e.ssl_verify_cert = e.ssl_verify_cert || flag();
+    } else if (key == "ssl") {
+      e.ssl = e.ssl || flag();
+    } else {
+      e.ignored.push_back(key);
+    }
+    if (key.rfind("ssl", 0) == 0 && key != "ssl") e.ssl = true;
+  }
+  return e;
+}
+
+namespace {
+
+const char* or_null(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
+
+std::int64_t to_int(const std::string& text) {
+  std::int64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+// One statement parameter: bytes (user input, sent as binary so no character set applies),
+// text (our own ASCII, e.g. a timestamp), or an integer.
+struct Param {
+  enum class Kind { bytes, text, integer } kind;
+  std::string_view data;
+  long long number = 0;
+};
+Param bytes(std::string_view s) { return {Param::Kind::bytes, s, 0}; }
+Param text(std::string_view s) { return {Param::Kind::text, s, 0}; }
+Param integer(long long n) { return {Param::Kind::integer, {}, n}; }
+
+using Row = std::vector<std::string>;  // every column as its bytes (NULL reads as "")
+
+// The prepared statements, by index.
+enum Statement : std::size_t {
+  kGet,
+  kListAfter,
+  kListAll,
+  kCount,
+  kLockUser,
+  kInsert,
+  kDelete,
+  kScan,
+  kCountAll,
+  kRestoreWithId,
+  kRestoreNewId,
+  kStatementCount
+};
+
+constexpr const char* kColumns =
+    "id, user_id, name, fingerprint, public_key, type,"
+    " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%s.%f')";
+
+const std::array<std::string, kStatementCount>& statement_texts() {
+  static const std::array<std::string, kStatementCount> texts = {
+      std::string("SELECT ") + kColumns + " FROM key_pairs WHERE user_id = ? AND name = ?",
+      std::string("SELECT ") + kColumns +
+          " FROM key_pairs WHERE user_id = ? AND name > ? ORDER BY name LIMIT ?",
+      std::string("SELECT ") + kColumns + " FROM key_pairs WHERE user_id = ? ORDER BY name LIMIT ?",
+      "SELECT COUNT(*) FROM key_pairs WHERE user_id = ?",
+      // See create(): the row is written (not only locked) so that Galera certifies it too.
+      "INSERT INTO keypaird_users (user_id, creates) VALUES (?, 1)"
+      " ON DUPLICATE KEY UPDATE creates = creates + 1",
+      "INSERT INTO key_pairs (user_id, name, fingerprint, public_key, type, created_at)"
+      " VALUES (?, ?, ?, ?, ?, ?)",
+      "DELETE FROM key_pairs WHERE user_id = ? AND name = ?",
+      // For keypaird-manage: backups (scan, count_all) and restores (rows inserted as given).
+      std::string("SELECT ") + kColumns + " FROM key_pairs WHERE id > ? ORDER BY id LIMIT ?",
+      "SELECT COUNT(*) FROM key_pairs",
+      "INSERT INTO key_pairs (id, user_id, name, fingerprint, public_key, type, created_at)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO key_pairs (user_id, name, fingerprint, public_key, type, created_at)"
+      " VALUES (?, ?, ?, ?, ?, ?)",
+  };
+  return texts;
+}
+
+StoredKeypair keypair_from(Row& row) {
+  StoredKeypair k;
+  k.id = to_int(row[0]);
+  k.user_id = std::move(row[1]);
+  k.name = std::move(row[2]);
+  k.fingerprint = std::move(row[3]);
+  k.public_key = std::move(row[4]);
+  k.type = std::move(row[5]);
+  k.created_at = std::move(row[6]);
+  return k;
+}
+
+std::vector<StoredKeypair> keypairs_from(std::vector<Row>& rows) {
+  std::vector<StoredKeypair> out;
+  out.reserve(rows.size());
+  for (auto& row : rows) out.push_back(keypair_from(row));
+  return out;
+}
+
+// Connector/C's timeouts and innodb_lock_wait_timeout count whole seconds.
+unsigned whole_seconds(std::chrono::milliseconds timeout) {
+  return static_cast<unsigned>(std::max<long long>(1, (timeout.count() + 999) / 1000));
+}
+
+void init_library_once() {
+  // mysql_init() would do this too, but not safely from several threads at once.
+  static std::once_flag once;
+  std::call_once(once, [] { mysql_library_init(0, nullptr, nullptr); });
+}
+
+}  // namespace
+
+// One Connector/C connection and its prepared statements, driven through Connector/C's
+// non-blocking calls so that every round trip waits at most until the caller's deadline. A
+// connection that timed out, or failed for any reason but a duplicate key, a deadlock or a lock
+// wait timeout, is marked broken and never reused.
+class MariadbConnection {
+ public:
+  ~MariadbConnection() {
+    // A broken connection may have a half-done exchange or a stuck server behind it: shut the
+    // socket first, so that closing (which says goodbye to the server) cannot wait.
+    if (mysql_ && broken_) ::shutdown(static_cast<int>(mysql_get_socket(mysql_)), SHUT_RDWR);
+    for (MYSQL_STMT* s : statements_)
+      if (s) mysql_stmt_close(s);
+    if (mysql_) mysql_close(mysql_);
+  }
+
+  // Connects, sets the session up (strict mode, READ COMMITTED, server-side limits of
+  // `timeout`) and optionally prepares the keypair statements. An unavailable Status saying why
+  // on failure.
+  static Result<std::unique_ptr<MariadbConnection>> open(const MariadbEndpoint& e,
+                                                         std::chrono::milliseconds timeout,
+                                                         bool prepare, Clock::time_point deadline) {
+    init_library_once();
+    std::unique_ptr<MariadbConnection> c(new MariadbConnection);
+    c->mysql_ = mysql_init(nullptr);
+    if (!c->mysql_) return Status::unavailable("out of memory");
+    MYSQL* m = c->mysql_;
+    unsigned seconds = whole_seconds(timeout);
+    my_bool no = 0, yes = 1;
+    mysql_optionsv(m, MYSQL_OPT_NONBLOCK, 0);
+    // Connector/C's own limits (whole seconds) stay as a backstop; the deadline comes first.
+    mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &seconds);
+    mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &seconds);
+    mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &seconds);
+    mysql_optionsv(m, MYSQL_OPT_RECONNECT, &no);  // the pool reconnects, between transactions
+    mysql_optionsv(m, MYSQL_OPT_LOCAL_INFILE, &no);
+    mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    // As PyMySQL does: a host (even "localhost") means TCP; a socket only when named.
+    unsigned protocol = e.unix_socket.empty() ? MYSQL_PROTOCOL_TCP : MYSQL_PROTOCOL_SOCKET;
+    if (!e.unix_socket.empty() || !e.host.empty()) mysql_optionsv(m, MYSQL_OPT_PROTOCOL, &protocol);
+    if (e.ssl) {
+      if (!e.ssl_ca.empty()) mysql_optionsv(m, MYSQL_OPT_SSL_CA, e.ssl_ca.c_str());
+      if (!e.ssl_capath.empty()) mysql_optionsv(m, MYSQL_OPT_SSL_CAPATH, e.ssl_capath.c_str());
+      if (!e.ssl_cert.empty()) mysql_optionsv(m, MYSQL_OPT_SSL_CERT, e.ssl_cert.c_str());
+      if (!e.ssl_key.empty()) mysql_optionsv(m, MYSQL_OPT_SSL_KEY, e.ssl_key.c_str());
+      if (!e.ssl_cipher.empty()) mysql_optionsv(m, MYSQL_OPT_SSL_CIPHER, e.ssl_cipher.c_str());
+      if (!e.ssl_crl.empty()) mysql_optionsv(m, MYSQL_OPT_SSL_CRL, e.ssl_crl.c_str());
+      mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &yes);
+      mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, e.ssl_verify_cert ? &yes : &no);
+    }
+    MYSQL* connected = nullptr;
+    int status =
+        mysql_real_connect_start(&connected, m, or_null(e.host), e.user.c_str(), e.password.c_str(),
+                                 e.database.c_str(), e.port, or_null(e.unix_socket), 0);
+    if (!c->drive(status, deadline,
+                  [&](int ready) { return mysql_real_connect_cont(&connected, m, ready); })) {
+      c->broken_ = true;
+      return Status::unavailable("timed out connecting");
+    }
+    if (!connected) return Status::unavailable(mysql_error(m));
+    // Strict mode: a value that does not fit is an error, never silently cut.
+    char setup[256];
+    std::snprintf(setup, sizeof setup,
+                  "SET SESSION sql_mode = 'TRADITIONAL', SESSION innodb_lock_wait_timeout = %u,"
+                  " SESSION max_statement_time = %.3f, SESSION time_zone = '+00:00'",
+                  seconds, static_cast<double>(timeout.count()) / 1000.0);
+    if (!c->command(setup, deadline) ||
+        !c->command("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", deadline))
+      return Status::unavailable(c->last_error_);
+    if (prepare) {
+      const auto& texts = statement_texts();
+      for (std::size_t i = 0; i < kStatementCount; ++i) {
+        MYSQL_STMT* s = mysql_stmt_init(m);
+        if (!s) return Status::unavailable("out of memory");
+        c->statements_[i] = s;
+        int error = 0;
+        int waiting = mysql_stmt_prepare_start(&error, s, texts[i].data(), texts[i].size());
+        if (!c->drive(waiting, deadline,
+                      [&](int ready) { return mysql_stmt_prepare_cont(&error, s, ready); })) {
+          c->broken_ = true;
+          return Status::unavailable("timed out preparing statements");
+        }
+        if (error != 0)
+          return Status::unavailable("cannot prepare a statement: " +
+                                     std::string(mysql_stmt_error(s)));
+      }
+    }
+    c->successes_ = 0;
+    return c;
+  }
+
+  // A statement without parameters and without rows (or whose rows are not wanted).
+  bool command(const char* sql, Clock::time_point deadline) {
+    std::vector<Row> rows;
+    return query(sql, deadline, rows);
+  }
+
+  // A text-protocol query without parameters; its rows.
+  bool query(const char* sql, Clock::time_point deadline, std::vector<Row>& rows) {
+    rows.clear();
+    if (!may_start(deadline)) return false;
+    int error = 0;
+    int status = mysql_real_query_start(&error, mysql_, sql, std::strlen(sql));
+    if (!drive(status, deadline,
+               [&](int ready) { return mysql_real_query_cont(&error, mysql_, ready); }))
+      return timed_out();
+    if (error != 0) return failed(mysql_errno(mysql_), mysql_error(mysql_));
+    MYSQL_RES* result = nullptr;
+    status = mysql_store_result_start(&result, mysql_);
+    if (!drive(status, deadline,
+               [&](int ready) { return mysql_store_result_cont(&result, mysql_, ready); }))
+      return timed_out();
+    if (!result) {
+      if (mysql_field_count(mysql_) != 0) return failed(mysql_errno(mysql_), mysql_error(mysql_));
+      ++successes_;
+      return true;
+    }
+    unsigned columns = mysql_num_fields(result);
+    while (MYSQL_ROW row = mysql_fetch_row(result)) {
+      unsigned long* lengths = mysql_fetch_lengths(result);
+      Row out(columns);
+      for (unsigned i = 0; i < columns; ++i)
+        if (row[i]) out[i].assign(row[i], lengths[i]);
+      rows.push_back(std::move(out));
+    }
+    mysql_free_result(result);
+    ++successes_;
+    return true;
+  }
+
+  // Runs a prepared statement with `params`; its rows (if it returns any), the rows it
+  // changed and the id it generated. False on failure (see duplicate(), lock_conflict()).
+  bool run(Statement which, const std::vector<Param>& params, Clock::time_point deadline,
+           std::vector<Row>* rows = nullptr, std::uint64_t* affected = nullptr,
+           std::int64_t* insert_id = nullptr) {
+    if (rows) rows->clear();
+    if (!may_start(deadline)) return false;
+    MYSQL_STMT* s = statements_[which];
+    std::vector<MYSQL_BIND> binds(params.size());
+    std::vector<unsigned long> lengths(params.size());
+    std::vector<long long> numbers(params.size());
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      MYSQL_BIND& b = binds[i];
+      const Param& p = params[i];
+      if (p.kind == Param::Kind::integer) {
+        numbers[i] = p.number;
+        b.buffer_type = MYSQL_TYPE_LONGLONG;
+        b.buffer = &numbers[i];
+      } else {
+        // BLOB parameters reach the server as binary strings: compared with the VARBINARY
+        // columns byte for byte, never checked or converted as utf8mb4.
+        b.buffer_type = p.kind == Param::Kind::bytes ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
+        b.buffer = const_cast<char*>(p.data.data());
+        b.buffer_length = p.data.size();
+        lengths[i] = p.data.size();
+        b.length = &lengths[i];
+      }
+    }
+    if (mysql_stmt_bind_param(s, binds.data()) != 0)
+      return failed(mysql_stmt_errno(s), mysql_stmt_error(s));
+    int error = 0;
+    int status = mysql_stmt_execute_start(&error, s);
+    if (!drive(status, deadline,
+               [&](int ready) { return mysql_stmt_execute_cont(&error, s, ready); }))
+      return timed_out();
+    if (error != 0) return failed(mysql_stmt_errno(s), mysql_stmt_error(s));
+    if (affected) *affected = mysql_stmt_affected_rows(s);
+    if (insert_id) *insert_id = static_cast<std::int64_t>(mysql_stmt_insert_id(s));
+    if (mysql_stmt_field_count(s) > 0) {
+      // The rows come over the network here; fetching them afterwards reads memory only.
+      status = mysql_stmt_store_result_start(&error, s);
+      if (!drive(status, deadline,
+                 [&](int ready) { return mysql_stmt_store_result_cont(&error, s, ready); }))
+        return timed_out();
+      if (error != 0) return failed(mysql_stmt_errno(s), mysql_stmt_error(s));
+      bool fetched = fetch(s, rows);
+      mysql_stmt_free_result(s);
+      if (!fetched) return failed(mysql_stmt_errno(s), mysql_stmt_error(s));
+    }
+    ++successes_;
+    return true;
+  }
+
+  bool commit(Clock::time_point deadline) { return command("COMMIT", deadline); }
+
+  // ROLLBACK after a failed statement inside a transaction (best effort: a connection that
+  // cannot do it is dropped, and the server rolls back when it goes).
+  void rollback(Clock::time_point deadline) {
+    if (broken_) return;
+    unsigned conflict = conflict_;
+    if (!command("ROLLBACK", deadline)) broken_ = true;
+    conflict_ = conflict;  // what failed was the statement before, not this
+  }
+
+  bool broken() const { return broken_; }
+  // The last failure was a duplicate key (the connection is fine).
+  bool duplicate() const { return last_errno_ == kDuplicateEntry; }
+  // A statement since hand-out failed on a deadlock or a lock wait: worth running again.
+  bool lock_conflict() const { return conflict_ != 0; }
+  // Successful round trips since the connection was last handed out.
+  int successes() const { return successes_; }
+  void handed_out() {
+    successes_ = 0;
+    conflict_ = 0;
+    last_errno_ = 0;
+  }
+  const std::string& last_error() const { return last_error_; }
+
+  // An idle connection whose server went away has something to read (an error packet or end
+  // of file); checks that without waiting.
+  bool looks_alive() {
+    pollfd p{static_cast<int>(mysql_get_socket(mysql_)), POLLIN, 0};
+    return ::poll(&p, 1, 0) == 0;
+  }
+
+ private:
+  MariadbConnection() { statements_.fill(nullptr); }
+
+  // Carries one non-blocking Connector/C call to its end: `status` is what the call waits for
+  // (MYSQL_WAIT_READ/WRITE/EXCEPT/TIMEOUT), `resume(ready)` continues it with what happened
+  // and returns what it waits for next (0: done). False when the deadline came first; the call
+  // is then abandoned half-way and the connection must not be used again.
+  template <typename Resume>
+  bool drive(int status, Clock::time_point deadline, Resume resume) {
+    while (status != 0) {
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) return false;
+      long long wait = left;
+      if (status & MYSQL_WAIT_TIMEOUT)
+        wait = std::min<long long>(wait, mysql_get_timeout_value_ms(mysql_));
+      pollfd p{static_cast<int>(mysql_get_socket(mysql_)), 0, 0};
+      if (status & MYSQL_WAIT_READ) p.events |= POLLIN;
+      if (status & MYSQL_WAIT_WRITE) p.events |= POLLOUT;
+      if (status & MYSQL_WAIT_EXCEPT) p.events |= POLLPRI;
+      int polled = ::poll(&p, 1, static_cast<int>(std::min<long long>(wait, INT32_MAX)));
+      if (polled < 0 && errno != EINTR) return false;
+      int ready = 0;
+      if (polled > 0) {
+        if (p.revents & POLLIN) ready |= MYSQL_WAIT_READ;
+        if (p.revents & POLLOUT) ready |= MYSQL_WAIT_WRITE;
+        if (p.revents & POLLPRI) ready |= MYSQL_WAIT_EXCEPT;
+        // An error or hang-up: let the call find out by reading or writing.
+        if (p.revents & (POLLERR | POLLHUP)) ready |= status & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE);
+      } else if (polled == 0 && (status & MYSQL_WAIT_TIMEOUT) && wait < left) {
+        ready = MYSQL_WAIT_TIMEOUT;  // Connector/C's own timeout, before ours
+      }
+      if (ready == 0) continue;  // interrupted, or our deadline: checked above
+      status = resume(ready);
+    }
+    return true;
+  }
+
+  bool timed_out() {
+    broken_ = true;
+    last_error_ = "timed out";
+    return false;
+  }
+
+  bool may_start(Clock::time_point deadline) {
+    if (broken_) return false;
+    if (Clock::now() < deadline) return true;
+    // The call is out of time: whatever was under way is abandoned (the server rolls an open
+    // transaction back when the connection closes).
+    broken_ = true;
+    last_error_ = "timed out";
+    return false;
+  }
+
+  bool failed(unsigned error, const char* message) {
+    last_errno_ = error;
+    last_error_ = std::to_string(error) + ": " + message;
+    if (error == kDeadlock || error == kLockWaitTimeout) {
+      conflict_ = error;
+    } else if (error != kDuplicateEntry) {
+      broken_ = true;
+    }
+    return false;
+  }
+
+  // Every row of an executed statement whose result is stored, columns as bytes.
+  static bool fetch(MYSQL_STMT* s, std::vector<Row>* rows) {
+    const unsigned columns = mysql_stmt_field_count(s);
+    constexpr unsigned long kInline = 256;
+    std::vector<std::array<char, kInline>> buffers(columns);
+    std::vector<MYSQL_BIND> binds(columns);
+    std::vector<unsigned long> lengths(columns);
+    std::vector<my_bool> nulls(columns), errors(columns);
+    for (unsigned i = 0; i < columns; ++i) {
+      binds[i].buffer_type = MYSQL_TYPE_STRING;
+      binds[i].buffer = buffers[i].data();
+      binds[i].buffer_length = kInline;
+      binds[i].length = &lengths[i];
+      binds[i].is_null = &nulls[i];
+      binds[i].error = &errors[i];
+    }
+    if (mysql_stmt_bind_result(s, binds.data()) != 0) return false;
+    for (;;) {
+      int fetched = mysql_stmt_fetch(s);
+      if (fetched == MYSQL_NO_DATA) return true;
+      if (fetched == 1) return false;
+      Row row(columns);
+      for (unsigned i = 0; i < columns; ++i) {
+        if (nulls[i]) continue;
+        if (lengths[i] <= kInline) {
+          row[i].assign(buffers[i].data(), lengths[i]);
+          continue;
+        }
+        // Longer than the inline buffer (a public key): fetched again, whole.
+        row[i].resize(lengths[i]);
+        MYSQL_BIND whole{};
+        unsigned long length = 0;
+        whole.buffer_type = MYSQL_TYPE_STRING;
+        whole.buffer = row[i].data();
+        whole.buffer_length = lengths[i];
+        whole.length = &length;
+        if (mysql_stmt_fetch_column(s, &whole, i, 0) != 0) return false;
+      }
+      if (rows) rows->push_back(std::move(row));
+    }
+  }
+
+  MYSQL* mysql_ = nullptr;
+  std::array<MYSQL_STMT*, kStatementCount> statements_;
+  bool broken_ = false;
+  unsigned conflict_ = 0;
+  unsigned last_errno_ = 0;
+  int successes_ = 0;
+  std::string last_error_;
+};
+
+namespace {
+
+void migrate(MariadbConnection& c, Clock::time_point deadline, unsigned lock_seconds) {
+  auto fail = [&]() -> void {
+    throw std::runtime_error("schema migration failed: " + c.last_error());
+  };
+  std::vector<Row> rows;
+  // Nodes starting together queue here; the first creates the tables, the others find them.
+  // (DDL commits on its own in MariaDB, so a transaction could not serialise this.)
+  const std::string lock_name = "CONCAT('keypaird-schema-', DATABASE())";
+  if (!c.query(("SELECT GET_LOCK(" + lock_name + ", " + std::to_string(lock_seconds) + ")").c_str(),
+               deadline, rows))
+    fail();
+  if (rows.empty() || rows[0][0] != "1")
+    throw std::runtime_error("schema migration failed: another node holds the schema lock");
+  auto unlock = [&] { (void)c.command(("DO RELEASE_LOCK(" + lock_name + ")").c_str(), deadline); };
+  try {
+    if (!c.command("CREATE TABLE IF NOT EXISTS keypaird_schema_version"
+                   " (version INT NOT NULL PRIMARY KEY) ENGINE=InnoDB",
+                   deadline) ||
+        !c.query("SELECT COALESCE(MAX(version), 0) FROM keypaird_schema_version", deadline, rows))
+      fail();
+    std::int64_t version = rows.empty() ? 0 : to_int(rows[0][0]);
+    if (version > MariadbKeypairStore::kSchemaVersion)
+      throw std::runtime_error("database schema version " + std::to_string(version) +
+                               " is newer than this keypaird understands (" +
+                               std::to_string(MariadbKeypairStore::kSchemaVersion) + ")");
+    if (version < 1) {
+      if (!c.query("SELECT COUNT(*) FROM information_schema.tables"
+                   " WHERE table_schema = DATABASE() AND table_name IN ('key_pairs',"
+                   " 'keypaird_users')",
+                   deadline, rows))
+        fail();
+      if (!rows.empty() && rows[0][0] != "0")
+        throw std::runtime_error(
+            "the database has a key_pairs table that keypaird did not create (Nova's API"
+            " database?); keypaird's own schema needs a database of its own");
+      // VARBINARY and BLOB: bytes compared and ordered as bytes (memcmp, as SQLite's BINARY and
+      // PostgreSQL's "C"), no PAD SPACE ("a" and "a " differ), any byte kept. The unique key
+      // (2048 + 1020 bytes) fits InnoDB's 3072-byte limit and serves the ordered name scans.
+      std::string columns_of_ours = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+      if (!c.command(("CREATE TABLE key_pairs ("
+                      " id BIGINT NOT NULL AUTO_INCREMENT,"
+                      " user_id VARBINARY(" +
+                      std::to_string(MariadbKeypairStore::kMaxUserIdBytes) +
+                      ") NOT NULL,"
+                      " name VARBINARY(" +
+                      std::to_string(MariadbKeypairStore::kMaxNameBytes) +
+                      ") NOT NULL,"
+                      " fingerprint VARBINARY(255),"
+                      " public_key MEDIUMBLOB,"
+                      " type VARBINARY(4) NOT NULL DEFAULT 'ssh',"
+                      " created_at DATETIME(6) NOT NULL,"
+                      " updated_at DATETIME(6) NULL,"
+                      " PRIMARY KEY (id),"
+                      " UNIQUE KEY key_pairs_user_id_name (user_id, name),"
+                      " CONSTRAINT key_pairs_type CHECK (type IN ('ssh', 'x509')))" +
+                      columns_of_ours)
+                         .c_str(),
+                     deadline) ||
+          // One row per user who ever created a keypair: what create() locks (and writes).
+          !c.command(("CREATE TABLE keypaird_users ("
+                      " user_id VARBINARY(" +
+                      std::to_string(MariadbKeypairStore::kMaxUserIdBytes) +
+                      ") NOT NULL PRIMARY KEY,"
+                      " creates BIGINT NOT NULL DEFAULT 0)" +
+                      columns_of_ours)
+                         .c_str(),
+                     deadline) ||
+          !c.command("INSERT INTO keypaird_schema_version (version) VALUES (1)", deadline))
+        fail();
+    }
+  } catch (...) {
+    unlock();
+    throw;
+  }
+  unlock();
+}
+
+}  // namespace
+
+MariadbKeypairStore::MariadbKeypairStore(MariadbOptions options) : options_(std::move(options)) {
+  if (options_.pool_size == 0) options_.pool_size = 1;
+  auto endpoint = parse_mariadb_url(options_.url);
+  if (!endpoint.is_ok())
+    throw std::runtime_error(redact_database_url(options_.url) + ": " +
+                             endpoint.status().message());
+  endpoint_ = std::move(endpoint).value();
+  for (const auto& name : endpoint_.ignored)
+    spdlog::warn("database: ignoring the connection URL's parameter {}", name);
+  auto deadline = Clock::now() + options_.migration_timeout;
+  auto c = MariadbConnection::open(endpoint_, options_.migration_timeout, false, deadline);
+  if (!c.is_ok())
+    throw std::runtime_error("cannot connect to " + redact_database_url(options_.url) + ": " +
+                             c.status().message());
+  migrate(**c, deadline, whole_seconds(options_.migration_timeout));
+}
+
+MariadbKeypairStore::~MariadbKeypairStore() = default;
+
+Result<int> MariadbKeypairStore::read_schema_version(const std::string& url,
+                                                     std::chrono::milliseconds timeout) {
+  auto endpoint = parse_mariadb_url(url);
+  if (!endpoint.is_ok()) return std::move(endpoint).status();
+  auto deadline = Clock::now() + timeout;
+  auto c = MariadbConnection::open(*endpoint, timeout, false, deadline);
+  if (!c.is_ok())
+    return Status::unavailable("cannot connect to " + redact_database_url(url) + ": " +
+                               c.status().message());
+  std::vector<Row> rows;
+  if (!(*c)->query("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema ="
+                   " DATABASE() AND table_name = 'keypaird_schema_version'",
+                   deadline, rows) ||
+      rows.empty())
+    return Status::unavailable("cannot read the schema version: " + (*c)->last_error());
+  if (rows[0][0] == "0") return 0;
+  if (!(*c)->query("SELECT COALESCE(MAX(version), 0) FROM keypaird_schema_version", deadline,
+                   rows) ||
+      rows.empty())
+    return Status::unavailable("cannot read the schema version: " + (*c)->last_error());
+  return static_cast<int>(to_int(rows[0][0]));
+}
+
+std::unique_ptr<MariadbConnection> MariadbKeypairStore::acquire(Clock::time_point deadline,
+                                                                bool& reused) {
+  // After a failed connect, callers fail at once for a moment instead of each waiting out its
+  // own connect against a server that is down.
+  constexpr auto kRetryConnectAfter = std::chrono::milliseconds(200);
+  {
+    MutexLock lock(pool_mutex_);
+    for (;;) {
+      if (Clock::now() >= deadline) return nullptr;
+      while (!idle_.empty()) {
+        auto c = std::move(idle_.back());
+        idle_.pop_back();
+        if (c->looks_alive()) {
+          reused = true;
+          c->handed_out();
+          return c;
+        }
+        --open_;  // its server went away; the destructor closes it
+      }
+      if (open_ < options_.pool_size) {
+        if (Clock::now() - connect_failed_at_ < kRetryConnectAfter) return nullptr;
+        ++open_;
+        break;  // a free slot, taken: connect outside the lock
+      }
+      // Every connection is busy. While the database is failing they are most likely stuck
+      // until their own timeouts: answer now rather than queue behind them.
+      if (database_down_) return nullptr;
+      (void)pool_changed_.wait_until(pool_mutex_, deadline);
+    }
+  }
+  auto c = MariadbConnection::open(endpoint_, options_.timeout, true, deadline);
+  MutexLock lock(pool_mutex_);
+  if (c.is_ok()) {
+    if (database_down_) spdlog::info("database: connected again");
+    database_down_ = false;
+    reused = false;
+    return std::move(c).value();
+  }
+  warn("cannot connect: " + c.status().message());
+  database_down_ = true;
+  --open_;
+  connect_failed_at_ = Clock::now();
+  pool_changed_.notify_one();
+  return nullptr;
+}
+
+void MariadbKeypairStore::release(std::unique_ptr<MariadbConnection> connection) {
+  {
+    MutexLock lock(pool_mutex_);
+    if (connection->broken()) {
+      --open_;
+      database_down_ = true;
+    } else {
+      if (connection->successes() > 0) database_down_ = false;
+      idle_.push_back(std::move(connection));
+    }
+  }
+  pool_changed_.notify_one();
+  // A broken connection is closed here, outside the lock.
+}
+
+Status MariadbKeypairStore::with_connection(Clock::time_point deadline,
+                                            const std::function<Status(MariadbConnection&)>& work) {
+  bool retried_fresh = false;
+  for (int lock_attempt = 0;;) {
+    bool reused = false;
+    auto c = acquire(deadline, reused);
+    if (!c) return unavailable();
+    Status status = work(*c);
+    bool failed = status.is(ErrorKind::unavailable);
+    bool conflict = failed && !c->broken() && c->lock_conflict();
+    // A reused connection found dead at its first round trip (the server restarted while it
+    // sat idle) did nothing: worth one more try on a fresh one, if time is left.
+    bool dead_on_reuse = failed && c->broken() && reused && c->successes() == 0 && !retried_fresh &&
+                         Clock::now() < deadline;
+    std::string error = c->last_error();
+    release(std::move(c));
+    if (dead_on_reuse) {
+      retried_fresh = true;
+      continue;
+    }
+    if (conflict && ++lock_attempt <= kLockRetries && Clock::now() < deadline) {
+      // The transaction was rolled back; a short, random pause lets the other one finish.
+      thread_local std::minstd_rand random(std::random_device{}());
+      std::this_thread::sleep_for(std::chrono::milliseconds(1 + random() % (5 * lock_attempt)));
+      continue;
+    }
+    if (failed) warn(error);
+    return status;
+  }
+}
+
+void MariadbKeypairStore::warn(const std::string& error) {
+  // At most one line a second: a database outage under load would otherwise flood the log.
+  auto now = Clock::now().time_since_epoch().count();
+  auto last = last_warning_.load();
+  if (now - last < std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(1)).count())
+    return;
+  if (last_warning_.compare_exchange_strong(last, now)) spdlog::warn("database: {}", error);
+}
+
+keypaird::Result<StoredKeypair> MariadbKeypairStore::get(const std::string& user_id,
+                                                         const std::string& name) {
+  auto deadline = Clock::now() + options_.timeout;
+  StoredKeypair out;
+  Status status = with_connection(deadline, [&](MariadbConnection& c) {
+    std::vector<Row> rows;
+    if (!c.run(kGet, {bytes(user_id), bytes(name)}, deadline, &rows)) return unavailable();
+    if (rows.empty()) return not_found();
+    out = keypair_from(rows[0]);
+    return Status::ok();
+  });
+  if (!status) return status;
+  return out;
+}
+
+keypaird::Result<std::vector<StoredKeypair>> MariadbKeypairStore::list(
+    const std::string& user_id, const std::optional<std::string>& after_name,
+    std::optional<std::int64_t> limit) {
+  std::vector<StoredKeypair> out;
+  auto deadline = Clock::now() + options_.timeout;
+  const long long most = limit ? std::max<std::int64_t>(0, *limit) : INT64_MAX;
+  Status status = with_connection(deadline, [&](MariadbConnection& c) {
+    std::vector<Row> rows;
+    bool ok = after_name ? c.run(kListAfter, {bytes(user_id), bytes(*after_name), integer(most)},
+                                 deadline, &rows)
+                         : c.run(kListAll, {bytes(user_id), integer(most)}, deadline, &rows);
+    if (!ok) return unavailable();
+    out = keypairs_from(rows);
+    return Status::ok();
+  });
+  if (!status) return status;
+  return out;
+}
+
+keypaird::Result<std::int64_t> MariadbKeypairStore::count(const std::string& user_id) {
+  auto deadline = Clock::now() + options_.timeout;
+  std::int64_t out = 0;
+  Status status = with_connection(deadline, [&](MariadbConnection& c) {
+    std::vector<Row> rows;
+    if (!c.run(kCount, {bytes(user_id)}, deadline, &rows) || rows.empty()) return unavailable();
+    out = to_int(rows[0][0]);
+    return Status::ok();
+  });
+  if (!status) return status;
+  return out;
+}
+
+keypaird::Result<StoredKeypair> MariadbKeypairStore::create(const StoredKeypair& keypair,
+                                                            std::int64_t quota) {
+  const StoredKeypair& k = keypair;
+  if (k.user_id.size() > kMaxUserIdBytes)
+    return Status::invalid_input("User ID is too long: keypairs need a user_id of at most " +
+                                 std::to_string(kMaxUserIdBytes) + " bytes.");
+  if (k.name.size() > kMaxNameBytes)
+    return Status::invalid_input("Keypair name is too long: at most " +
+                                 std::to_string(kMaxNameBytes) + " bytes.");
+  StoredKeypair stored;
+  auto deadline = Clock::now() + options_.timeout;
+  Status status = with_connection(deadline, [&](MariadbConnection& c) {
+    if (!c.command("START TRANSACTION", deadline)) return unavailable();
+    auto abort = [&] {
+      c.rollback(deadline);
+      return unavailable();
+    };
+    // Quota and uniqueness in one step: the user's row in keypaird_users is written first,
+    // which holds its exclusive row lock until COMMIT, so creators of one user run one at a
+    // time across all nodes and the count below stays true until this transaction commits.
+    // A row of our own rather than SELECT ... FOR UPDATE on key_pairs: locking a user's keys
+    // cannot stop a phantom insert without InnoDB's gap locks (deadlock-prone, and not taken
+    // at all for a user with no keys), and Galera does not replicate locks, only writes:
+    // writing the row makes two creates for one user on different Galera nodes conflict at
+    // certification, and the loser is retried as a deadlock (1213). The unique key settles
+    // the name (a duplicate is error 1062).
+    if (!c.run(kLockUser, {bytes(k.user_id)}, deadline)) return abort();
+    std::vector<Row> counted;
+    if (!c.run(kCount, {bytes(k.user_id)}, deadline, &counted) || counted.empty()) return abort();
+    if (quota >= 0 && to_int(counted[0][0]) >= quota) {
+      c.rollback(deadline);
+      return quota_full();
+    }
+    std::string created_at = current_timestamp();
+    std::int64_t id = 0;
+    if (!c.run(kInsert,
+               {bytes(k.user_id), bytes(k.name), bytes(k.fingerprint), bytes(k.public_key),
+                text(k.type), text(created_at)},
+               deadline, nullptr, nullptr, &id)) {
+      bool taken = c.duplicate();
+      c.rollback(deadline);
+      return taken ? name_taken() : unavailable();
+    }
+    // If COMMIT's answer is lost the row may or may not exist; the caller hears unavailable.
+    if (!c.commit(deadline)) return unavailable();
+    stored = k;
+    stored.id = id;
+    stored.created_at = std::move(created_at);
+    return Status::ok();
+  });
+  if (!status) return status;
+  return stored;
+}
+
+Status MariadbKeypairStore::remove(const std::string& user_id, const std::string& name) {
+  auto deadline = Clock::now() + options_.timeout;
+  return with_connection(deadline, [&](MariadbConnection& c) {
+    // In a transaction of its own so that a connection found dead at its first round trip is
+    // safe to retry (nothing was deleted yet).
+    if (!c.command("START TRANSACTION", deadline)) return unavailable();
+    std::uint64_t deleted = 0;
+    if (!c.run(kDelete, {bytes(user_id), bytes(name)}, deadline, nullptr, &deleted)) {
+      c.rollback(deadline);
+      return unavailable();
+    }
+    if (!c.commit(deadline)) return unavailable();
+    return deleted > 0 ? Status::ok() : not_found();
+  });
+}
+
+keypaird::Result<std::vector<StoredKeypair>> MariadbKeypairStore::scan(std::int64_t after_id,
+                                                                       std::int64_t limit) {
+  auto deadline = Clock::now() + options_.timeout;
+  std::vector<StoredKeypair> out;
+  Status status = with_connection(deadline, [&](MariadbConnection& c) {
+    std::vector<Row> rows;
+    if (!c.run(kScan, {integer(after_id), integer(std::max<std::int64_t>(0, limit))}, deadline,
+               &rows))
+      return unavailable();
+    out = keypairs_from(rows);
+    return Status::ok();
+  });
+  if (!status) return status;
+  return out;
+}
+
+keypaird::Result<std::int64_t> MariadbKeypairStore::count_all() {
+  auto deadline = Clock::now() + options_.timeout;
+  std::int64_t out = 0;
+  Status status = with_connection(deadline, [&](MariadbConnection& c) {
+    std::vector<Row> rows;
+    if (!c.run(kCountAll, {}, deadline, &rows) || rows.empty()) return unavailable();
+    out = to_int(rows[0][0]);
+    return Status::ok();
+  });
+  if (!status) return status;
+  return out;
+}
+
+keypaird::Result<std::vector<Status>> MariadbKeypairStore::restore(
+    const std::vector<StoredKeypair>& rows) {
+  // Restores are bulk work: a longer budget than one request's.
+  auto deadline = Clock::now() + options_.timeout * 10;
+  std::vector<Status> outcomes;
+  Status status = with_connection(deadline, [&](MariadbConnection& c) {
+    outcomes.assign(rows.size(), Status::ok());
+    if (!c.command("START TRANSACTION", deadline)) return unavailable();
+    // Rows with their own id first, then rows that get a new one: AUTO_INCREMENT moves past
+    // every id given, so a new id never collides with one restored in the same batch.
+    for (int pass = 0; pass < 2; ++pass) {
+      bool with_id = pass == 0;
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        const StoredKeypair& k = rows[i];
+        if ((k.id > 0) != with_id) continue;
+        if (k.user_id.size() > kMaxUserIdBytes || k.name.size() > kMaxNameBytes) {
+          outcomes[i] = Status::invalid_input("the user id or the name is too long");
+          continue;
+        }
+        std::vector<Param> params = {bytes(k.user_id),    bytes(k.name), bytes(k.fingerprint),
+                                     bytes(k.public_key), text(k.type),  text(k.created_at)};
+        if (with_id) params.insert(params.begin(), integer(k.id));
+        if (!c.run(with_id ? kRestoreWithId : kRestoreNewId, params, deadline)) {
+          if (!c.duplicate()) {
+            c.rollback(deadline);
+            return unavailable();
+          }
+          outcomes[i] = name_taken();  // the (user_id, name) or the id is taken
+        }
+      }
+    }
+    if (!c.commit(deadline)) return unavailable();
+    return Status::ok();
+  });
+  if (!status) return status;
+  return outcomes;
+}
+
+}  // namespace keypaird::store
