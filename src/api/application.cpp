@@ -171,8 +171,6 @@ asio::awaitable<Response> Application::answer(Call& call, bool body_too_large) {
       co_return error_response(Status::invalid_input("Accept header cannot be read."));
     }
   }
-  if (call.message.method() == bhttp::verb::options)
-    co_return empty_response(200, nullptr);  // the CORS step answers before anything else
   if (body_too_large) {
     call.compute_app = true;
     co_return request_too_large(settings_.max_request_body_size,
@@ -190,6 +188,7 @@ asio::awaitable<Response> Application::answer(Call& call, bool body_too_large) {
     case RouteTarget::healthcheck:
       if (!operations_.health) break;
       call.log.route = observability::Route::healthcheck;
+      if (call.message.method() == bhttp::verb::options) co_return empty_response(200, nullptr);
       co_return healthcheck_response(operations_.health->check(),
                                      call.message.method() == bhttp::verb::head,
                                      call.header("Accept"));
@@ -224,6 +223,12 @@ asio::awaitable<Response> Application::compute(Call& call) {
                                                                  : observability::Route::other;
   std::optional<Response> refused = co_await authenticate(call);
   if (refused) co_return std::move(*refused);
+  // An authenticated OPTIONS is answered empty, with no request id, as nova-api does (a
+  // request without a token got noauth2's token above, like any other method).
+  if (call.message.method() == bhttp::verb::options) {
+    call.compute_app = false;
+    co_return empty_response(200, nullptr);
+  }
   // Unrouted paths and methods answer 404 after authentication, as in Nova.
   if (!route.endpoint)
     co_return not_found_page(error_page_format(call.header("Accept")),

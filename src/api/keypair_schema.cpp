@@ -7,6 +7,7 @@
 #include <set>
 
 #include "api/python_repr.h"
+#include "api/unicode_tables.h"
 
 namespace keypaird::api {
 
@@ -76,17 +77,15 @@ bool is_space(char32_t cp) {
          cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
-// Nova's "printable" set: Basic Multilingual Plane characters outside the Unicode categories
-// C (control, format, surrogate, private use) and Z (separators), except that Zs is allowed.
-bool is_printable_name_char(char32_t cp) {
-  if (cp > 0xFFFF) return false;
-  if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0xAD) return false;
-  if (cp == 0x2028 || cp == 0x2029) return false;
-  if ((cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E)) return false;
-  if ((cp >= 0x2060 && cp <= 0x206F) || cp == 0xFEFF || (cp >= 0xFFF9 && cp <= 0xFFFB))
-    return false;
-  if ((cp >= 0xD800 && cp <= 0xF8FF) || cp == 0xFFFE || cp == 0xFFFF) return false;
-  return true;
+// Nova's "printable" set (api/unicode_tables.h).
+bool is_printable_name_char(char32_t cp) { return in_ranges(kNovaPrintableRanges, cp); }
+
+// Nova checks names with Python regular expressions ending in `$`, which also matches just
+// before a final newline: "abc\n" passes the printable check (and, but for /v2, fails the next
+// one, "Only expected characters"; /v2 strips it with the spaces). The rest is checked.
+std::u32string_view without_final_newline(std::u32string_view cps) {
+  if (cps.size() > 1 && cps.back() == U'\n') cps.remove_suffix(1);
+  return cps;
 }
 
 const char* kInvalidName = "An invalid 'name' value was provided. The name must be: ";
@@ -100,12 +99,7 @@ std::string check_name(const json::value& value, NameRule rule, const BigInteger
   if (length < 1) return field_error("name", value, python_repr(name) + " is too short", big);
   if (length > 255) return field_error("name", value, python_repr(name) + " is too long", big);
   auto cps = decode(name);
-  // Before 2.92 Nova checks "printable, no whitespace at either end" with a Python regex ending
-  // in `$`, which also matches just before a final newline: "abc\n" passes that check (and
-  // fails the next one, "Only expected characters").
-  std::u32string_view checked = cps;
-  if (rule != NameRule::printable_2_92 && checked.size() > 1 && checked.back() == U'\n')
-    checked.remove_suffix(1);
+  std::u32string_view checked = without_final_newline(cps);
   bool printable = !is_space(checked.front()) && !is_space(checked.back()) &&
                    std::all_of(checked.begin(), checked.end(), is_printable_name_char);
   if (!printable)
@@ -128,8 +122,9 @@ std::string check_legacy_name(const json::value& value, const BigIntegers& big) 
   if (length < 1) return field_error("name", value, python_repr(name) + " is too short", big);
   if (length > 255) return field_error("name", value, python_repr(name) + " is too long", big);
   auto cps = decode(name);
-  bool printable = std::all_of(cps.begin(), cps.end(), is_printable_name_char) &&
-                   !std::all_of(cps.begin(), cps.end(), is_space);
+  std::u32string_view checked = without_final_newline(cps);
+  bool printable = std::all_of(checked.begin(), checked.end(), is_printable_name_char) &&
+                   !std::all_of(checked.begin(), checked.end(), is_space);
   if (!printable)
     return std::string(kInvalidName) + "printable characters with at least one non space character";
   return "";
@@ -182,15 +177,11 @@ Result<CreateKeypairRequest> validate_create_body(const json::value& body,
           field_error("keypair", kv, not_of_type(kv, json::kind::object, big), big));
     }
     const json::object& keypair = kv.get_object();
-    // Known properties, in schema order.
+    // Known properties, in schema order (Nova's: name, type, public_key, user_id).
     if (auto* name = keypair.if_contains("name")) {
       std::string error =
           legacy_name ? check_legacy_name(*name, big) : check_name(*name, schema.name, big);
       if (!error.empty()) return Status::invalid_input(std::move(error));
-    }
-    if (auto* key = keypair.if_contains("public_key"); key && !key->is_string()) {
-      return Status::invalid_input(
-          field_error("public_key", *key, not_of_type(*key, json::kind::string, big), big));
     }
     if (auto* type = keypair.if_contains("type"); type && schema.type) {
       if (!type->is_string()) {
@@ -201,6 +192,10 @@ Result<CreateKeypairRequest> validate_create_body(const json::value& body,
         return Status::invalid_input(field_error(
             "type", *type, python_repr(*type, big) + " is not one of ['ssh', 'x509']", big));
       }
+    }
+    if (auto* key = keypair.if_contains("public_key"); key && !key->is_string()) {
+      return Status::invalid_input(
+          field_error("public_key", *key, not_of_type(*key, json::kind::string, big), big));
     }
     if (auto* user = keypair.if_contains("user_id"); user && schema.user_id && !user->is_string()) {
       return Status::invalid_input(

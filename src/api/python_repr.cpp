@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "api/python_json.h"
+#include "api/unicode_tables.h"
 #include "common/utf8.h"
 
 namespace keypaird::api {
@@ -31,17 +32,8 @@ char32_t next_code_point(std::string_view s, std::size_t& i) {
   return cp;
 }
 
-// Python's str.isprintable(), approximated: control, format, separator (but space), surrogate
-// and private-use code points are not printable.
-bool is_printable(char32_t cp) {
-  if (cp < 0x20 || (cp >= 0x7F && cp <= 0xA0) || cp == 0xAD) return false;
-  if (cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202F))
-    return false;
-  if ((cp >= 0x205F && cp <= 0x206F) || cp == 0x3000 || cp == 0xFEFF) return false;
-  if ((cp >= 0xD800 && cp <= 0xF8FF) || cp == 0xFFFE || cp == 0xFFFF) return false;
-  if (cp >= 0xF0000) return false;
-  return true;
-}
+// Python's str.isprintable() (api/unicode_tables.h).
+bool is_printable(char32_t cp) { return in_ranges(kPythonPrintableRanges, cp); }
 
 std::string repr_double(double d) {
   if (std::isnan(d)) return "nan";
