@@ -20,12 +20,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (data[0] & 1) header = rest.substr(0, newline);
   if (data[0] & 2) legacy = newline == std::string_view::npos ? "" : rest.substr(newline + 1);
   auto negotiated = negotiate_version(header, legacy, kMaxVersion);
-  using Status = NegotiatedVersion::Status;
-  if (negotiated.status == Status::ok) {
-    if (negotiated.version < kMinVersion || negotiated.version > kMaxVersion) std::abort();
-    const auto& row = keypair_microversion(negotiated.version);
-    if (negotiated.version < row.first || negotiated.version > row.last) std::abort();
+  if (negotiated.is_ok()) {
+    const ApiVersion version = *negotiated;
+    if (version < kMinVersion || version > kMaxVersion) std::abort();
+    const auto& row = keypair_microversion(version);
+    if (version < row.first || version > row.last) std::abort();
+  } else if (negotiated.status().message().empty()) {
+    std::abort();
   }
-  if (negotiated.status != Status::ok && negotiated.message.empty()) std::abort();
   return 0;
 }

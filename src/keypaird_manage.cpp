@@ -294,11 +294,11 @@ int main(int argc, char** argv) {
   }
 
   auto loaded = config::load_config_files(config_files);
-  if (!loaded.config) {
-    std::fprintf(stderr, "keypaird-manage: %s\n", loaded.error.c_str());
+  if (!loaded) {
+    std::fprintf(stderr, "keypaird-manage: %s\n", loaded.status().message().c_str());
     return 2;
   }
-  const config::Config& cfg = *loaded.config;
+  const config::Config& cfg = loaded->config;
 
   if (name == "db sync") return db_sync(cfg);
   if (name == "db version") return db_version(cfg);

@@ -90,18 +90,19 @@ class SignalHandling {
       spdlog::error("SIGHUP: {}", reopened.message());
     }
     auto loaded = config::load_config(argc_, argv_);
-    if (!loaded.config) {
-      spdlog::error("SIGHUP: configuration not reloaded: {}", loaded.error);
+    if (!loaded) {
+      spdlog::error("SIGHUP: configuration not reloaded: {}", loaded.status().message());
       return;
     }
-    log_.set_level(loaded.config->log_level);
+    const config::Config& cfg = loaded->config;
+    log_.set_level(cfg.log_level);
     // A policy file that no longer loads leaves the running rules in place.
-    if (auto rules = load_policy(loaded.config->policy_file)) {
+    if (auto rules = load_policy(cfg.policy_file)) {
       policy_.replace(std::move(rules).value());
     } else {
       spdlog::error("SIGHUP: policy not reloaded: {}", rules.status().message());
     }
-    spdlog::info("SIGHUP: configuration reloaded (log level {})", loaded.config->log_level);
+    spdlog::info("SIGHUP: configuration reloaded (log level {})", cfg.log_level);
   }
 
   boost::asio::io_context& io_;
@@ -121,26 +122,26 @@ class SignalHandling {
 int main(int argc, char** argv) {
   const std::string dumps_problem = common::disable_core_dumps();  // before any secret exists
   auto loaded = config::load_config(argc, argv);
-  if (loaded.help_requested) {
-    std::printf("%s", loaded.help_text.c_str());
+  if (!loaded) {
+    std::fprintf(stderr, "keypaird: %s\n", loaded.status().message().c_str());
+    return 2;
+  }
+  if (loaded->help_requested) {
+    std::printf("%s", loaded->help_text.c_str());
     return 0;
   }
-  if (loaded.version_requested) {
+  if (loaded->version_requested) {
     std::printf("keypaird %s\n", KEYPAIRD_VERSION);
     return 0;
   }
-  if (!loaded.config) {
-    std::fprintf(stderr, "keypaird: %s\n", loaded.error.c_str());
-    return 2;
-  }
-  const config::Config& cfg = *loaded.config;
+  const config::Config& cfg = loaded->config;
   auto installed = observability::LogOutput::install({cfg.log_level, cfg.log_json, cfg.log_file});
   if (!installed) {
     std::fprintf(stderr, "keypaird: %s\n", installed.status().message().c_str());
     return 1;
   }
   std::shared_ptr<observability::LogOutput> log = std::move(installed).value();
-  for (const auto& warning : loaded.warnings) spdlog::warn("config: {}", warning);
+  for (const auto& warning : loaded->warnings) spdlog::warn("config: {}", warning);
   if (!dumps_problem.empty()) spdlog::warn("core dumps: {}", dumps_problem);
   const auto secure_heap = crypto::init_secure_heap(crypto::secure_heap_size_for(
       static_cast<std::size_t>(cfg.key_pool_size),
@@ -157,7 +158,7 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<store::KeypairDatabase> raw_store = std::move(opened).value();
   spdlog::info("store: {}", store::describe_keypair_store(cfg.effective_database_connection()));
-  if (loaded.db_sync_requested) {
+  if (loaded->db_sync_requested) {
     spdlog::info("database schema is up to date");
     return 0;
   }

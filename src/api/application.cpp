@@ -259,46 +259,35 @@ asio::awaitable<std::optional<Response>> Application::authenticate(Call& call) {
   auto lookup = [&call](std::string_view name) { return call.header(name); };
   auth::HeaderLookup lookup_function = lookup;
   auto outcome = co_await authenticator_.authenticate(lookup_function);
-  switch (outcome.status) {
-    case auth::AuthOutcome::Status::authenticated:
-      call.context = std::move(outcome.context);
-      call.log.user_id = call.context.user_id;
-      co_return std::nullopt;
-    case auth::AuthOutcome::Status::token_issued: {
-      Response response = empty_response(204, "text/plain; charset=UTF-8");
-      std::string url = request_url(call);
-      while (!url.empty() && url.back() == '/') url.pop_back();
-      response.set("X-Auth-Token", outcome.issued_token);
-      response.set("X-Server-Management-Url", url + "/" + outcome.issued_project_id);
-      co_return response;
-    }
-    case auth::AuthOutcome::Status::unauthorized:
-      if (!outcome.challenge.empty()) co_return keystone_unauthorized(outcome.challenge);
-      co_return error_response(
-          Status(ErrorKind::unauthenticated, "The request you have made requires authentication."));
-    case auth::AuthOutcome::Status::unavailable:
-      break;
+  if (!outcome) {
+    if (outcome.status().is(ErrorKind::unauthenticated) && !authenticator_.challenge().empty())
+      co_return keystone_unauthorized(authenticator_.challenge());
+    co_return error_response(outcome.status());
   }
-  co_return error_response(Status::unavailable("The Keystone service is temporarily unavailable."));
+  if (outcome->token_issued) {
+    Response response = empty_response(204, "text/plain; charset=UTF-8");
+    std::string url = request_url(call);
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    response.set("X-Auth-Token", outcome->issued_token);
+    response.set("X-Server-Management-Url", url + "/" + outcome->issued_project_id);
+    co_return response;
+  }
+  call.context = std::move(outcome->context);
+  call.log.user_id = call.context.user_id;
+  co_return std::nullopt;
 }
 
 // Step: the microversion, from the two headers. From here on every answer carries the
 // version headers (finalize adds them), a 406 included.
 Status Application::negotiate(Call& call) {
-  auto negotiated =
-      negotiate_version(call.header("OpenStack-API-Version"),
+  auto requested =
+      requested_version(call.header("OpenStack-API-Version"),
                         call.header("X-OpenStack-Nova-API-Version"), settings_.max_version);
-  switch (negotiated.status) {
-    case NegotiatedVersion::Status::invalid_format:
-      return Status::invalid_input(negotiated.message);
-    case NegotiatedVersion::Status::not_acceptable:
-      call.version_text = negotiated.requested;
-      return Status(ErrorKind::not_acceptable, negotiated.message);
-    case NegotiatedVersion::Status::ok:
-      break;
-  }
-  call.version_text = negotiated.requested;
-  call.version = negotiated.version;
+  if (!requested) return requested.status();
+  call.version_text = requested->to_string();  // a 406 carries the version asked for too
+  if (Status offered = check_version_offered(*requested, settings_.max_version); !offered)
+    return offered;
+  call.version = *requested;
   call.log.microversion_major = call.version.major;
   call.log.microversion_minor = call.version.minor;
   return Status::ok();

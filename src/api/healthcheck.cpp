@@ -17,7 +17,8 @@ HealthStatus HealthCheck::check() {
   if (!disable_by_file_path_.empty() && ::stat(disable_by_file_path_.c_str(), &st) == 0)
     return {false, "DISABLED BY FILE"};
   if (!store_.healthy()) return {false, "STORE UNAVAILABLE"};
-  if (auto problem = store_.write_problem(); !problem.empty()) {
+  if (Status writes = store_.write_status(); !writes) {
+    std::string problem = writes.message();
     for (char& c : problem)  // shown in a JSON string and a text line: keep it plain
       if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) c = '\'';
     return {false, "STORE CANNOT WRITE: " + problem};

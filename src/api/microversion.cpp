@@ -2,7 +2,7 @@
 #include "api/microversion.h"
 
 #include <cctype>
-#include <vector>
+#include <string>
 
 #include "common/text.h"
 
@@ -14,25 +14,6 @@ namespace {
 std::string_view strip(std::string_view s) { return trim(s, kPythonHeaderWhitespace); }
 
 bool python_space(char c) { return kPythonHeaderWhitespace.find(c) != std::string_view::npos; }
-
-bool all_digits(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s)
-    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
-  return true;
-}
-
-// ^([1-9]\d*)\.([1-9]\d*|0)$, with a bound on the digits so the numbers fit an int.
-std::optional<ApiVersion> parse_version(std::string_view text) {
-  auto dot = text.find('.');
-  if (dot == std::string_view::npos) return std::nullopt;
-  auto major = text.substr(0, dot);
-  auto minor = text.substr(dot + 1);
-  if (!all_digits(major) || !all_digits(minor)) return std::nullopt;
-  if (major[0] == '0' || (minor[0] == '0' && minor.size() > 1)) return std::nullopt;
-  if (major.size() > 9 || minor.size() > 9) return std::nullopt;
-  return ApiVersion{std::stoi(std::string(major)), std::stoi(std::string(minor))};
-}
 
 // The version text of the last "compute <version>" entry of an OpenStack-API-Version header.
 std::optional<std::string> compute_entry(std::string_view header) {
@@ -57,39 +38,31 @@ std::optional<std::string> compute_entry(std::string_view header) {
 
 }  // namespace
 
-NegotiatedVersion negotiate_version(std::optional<std::string_view> openstack_api_version,
-                                    std::optional<std::string_view> legacy, ApiVersion max) {
-  NegotiatedVersion result;
+Result<ApiVersion> requested_version(std::optional<std::string_view> openstack_api_version,
+                                     std::optional<std::string_view> legacy, ApiVersion max) {
   std::optional<std::string> requested;
   if (openstack_api_version) requested = compute_entry(*openstack_api_version);
   // The legacy header: its last comma-separated item (microversion_parse).
   if (!requested && legacy) requested = std::string(strip(legacy->substr(legacy->rfind(',') + 1)));
-  if (!requested) {
-    result.version = kMinVersion;
-    result.requested = kMinVersion.to_string();
-    return result;
-  }
-  if (*requested == "latest") {
-    result.version = max;
-    result.requested = max.to_string();
-    return result;
-  }
-  auto parsed = parse_version(*requested);
-  if (!parsed) {
-    result.status = NegotiatedVersion::Status::invalid_format;
-    result.message = "API Version String " + *requested +
-                     " is of invalid format. Must be of format MajorNum.MinorNum.";
-    return result;
-  }
-  result.version = *parsed;
-  result.requested = parsed->to_string();
-  if (*parsed < kMinVersion || *parsed > max) {
-    result.status = NegotiatedVersion::Status::not_acceptable;
-    result.message = "Version " + parsed->to_string() +
-                     " is not supported by the API. Minimum is " + kMinVersion.to_string() +
-                     " and maximum is " + max.to_string() + ".";
-  }
-  return result;
+  if (!requested) return kMinVersion;
+  if (*requested == "latest") return max;
+  return parse_api_version(*requested);
+}
+
+Status check_version_offered(ApiVersion requested, ApiVersion max) {
+  if (requested < kMinVersion || requested > max)
+    return Status(ErrorKind::not_acceptable,
+                  "Version " + requested.to_string() + " is not supported by the API. Minimum is " +
+                      kMinVersion.to_string() + " and maximum is " + max.to_string() + ".");
+  return Status::ok();
+}
+
+Result<ApiVersion> negotiate_version(std::optional<std::string_view> openstack_api_version,
+                                     std::optional<std::string_view> legacy, ApiVersion max) {
+  auto requested = requested_version(openstack_api_version, legacy, max);
+  if (!requested) return requested;
+  if (Status offered = check_version_offered(*requested, max); !offered) return offered;
+  return requested;
 }
 
 }  // namespace keypaird::api

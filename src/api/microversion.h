@@ -1,36 +1,34 @@
-// Compute API microversions: the range keypaird speaks and parsing the two request headers the
-// way Nova (microversion_parse) does. What changes between versions is in microversion_table.h.
+// Compute API microversion negotiation: reading the two request headers the way Nova
+// (microversion_parse) does. The version value and the range keypaird speaks are in
+// common/api_version.h; what changes between versions is in microversion_table.h.
 #pragma once
 
-#include <compare>
 #include <optional>
-#include <string>
 #include <string_view>
+
+#include "common/api_version.h"
+#include "common/status.h"
 
 namespace keypaird::api {
 
-struct ApiVersion {
-  int major = 2;
-  int minor = 1;
-  auto operator<=>(const ApiVersion&) const = default;
-  std::string to_string() const { return std::to_string(major) + "." + std::to_string(minor); }
-};
+using keypaird::ApiVersion;
+using keypaird::kDefaultMaxVersion;
+using keypaird::kMaxVersion;
+using keypaird::kMinVersion;
 
-inline constexpr ApiVersion kMinVersion{2, 1};
-// The newest microversion keypaird speaks: written here only; everything else derives from it.
-inline constexpr ApiVersion kMaxVersion{2, 104};
-inline constexpr ApiVersion kDefaultMaxVersion = kMaxVersion;
+// The version a request asks for. `openstack_api_version`: the OpenStack-API-Version header,
+// when present (its last "compute <version>" entry counts); `legacy`: the
+// X-OpenStack-Nova-API-Version header, when present and the first names no compute version.
+// 2.1 without either, `max` for "latest"; invalid_input with Nova's message when the text is
+// not a version. The version may lie outside what is offered (check_version_offered).
+Result<ApiVersion> requested_version(std::optional<std::string_view> openstack_api_version,
+                                     std::optional<std::string_view> legacy, ApiVersion max);
 
-struct NegotiatedVersion {
-  enum class Status { ok, invalid_format, not_acceptable } status = Status::ok;
-  ApiVersion version;     // when ok
-  std::string requested;  // the version text the client sent (or the chosen one), for headers
-  std::string message;    // Nova's message when not ok
-};
+// ok when kMinVersion <= `requested` <= `max`; otherwise not_acceptable with Nova's message.
+Status check_version_offered(ApiVersion requested, ApiVersion max);
 
-// `openstack_api_version`: the OpenStack-API-Version header, when present;
-// `legacy`: the X-OpenStack-Nova-API-Version header, when present.
-NegotiatedVersion negotiate_version(std::optional<std::string_view> openstack_api_version,
-                                    std::optional<std::string_view> legacy, ApiVersion max);
+// Both steps: the version to answer with, or why there is none.
+Result<ApiVersion> negotiate_version(std::optional<std::string_view> openstack_api_version,
+                                     std::optional<std::string_view> legacy, ApiVersion max);
 
 }  // namespace keypaird::api

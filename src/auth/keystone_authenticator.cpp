@@ -36,12 +36,17 @@ KeystoneAuthenticator::KeystoneAuthenticator(KeystoneAuthSettings settings,
       client_(settings_.keystone, std::move(client_options)),
       cache_(settings_.token_cache_size, settings_.token_cache_time) {}
 
-AuthOutcome KeystoneAuthenticator::unauthorized() const {
-  AuthOutcome outcome;
-  outcome.status = AuthOutcome::Status::unauthorized;
-  outcome.challenge = challenge_;
-  return outcome;
+namespace {
+
+Status unauthorized() {
+  return Status(ErrorKind::unauthenticated, "The request you have made requires authentication.");
 }
+
+Status keystone_unavailable() {
+  return Status::unavailable("The Keystone service is temporarily unavailable.");
+}
+
+}  // namespace
 
 std::optional<KeystoneAuthenticator::Checked> KeystoneAuthenticator::cached(
     const TokenDigest& digest, bool allow_expired) {
@@ -52,14 +57,15 @@ std::optional<KeystoneAuthenticator::Checked> KeystoneAuthenticator::cached(
   if (info->refused) {
     // Refused as a token of its own; with a service token an expired one may still pass.
     if (allow_expired) return std::nullopt;
-    return Checked{Validity::invalid, nullptr};
+    return Checked(unauthorized());
   }
   // Entries never outlive the token, but say it here too: expiry is checked on every hit.
-  if (!allow_expired && info->expires_at <= now) return Checked{Validity::invalid, nullptr};
-  return Checked{Validity::valid, std::move(info)};
+  if (!allow_expired && info->expires_at <= now) return Checked(unauthorized());
+  return Checked(std::move(info));
 }
 
-asio::awaitable<AuthOutcome> KeystoneAuthenticator::authenticate(const HeaderLookup& headers) {
+asio::awaitable<Result<AuthOutcome>> KeystoneAuthenticator::authenticate(
+    const HeaderLookup& headers) {
   // Only what Keystone says counts: incoming X-User-Id, X-Roles and the like are never read.
   auto user_header = headers("X-Auth-Token");
   if (!user_header) user_header = headers("X-Storage-Token");
@@ -79,14 +85,9 @@ asio::awaitable<AuthOutcome> KeystoneAuthenticator::authenticate(const HeaderLoo
       std::string copy(service_token);
       service = co_await check(std::move(copy), false);
     }
-    if (service.validity == Validity::unavailable) {
-      AuthOutcome outcome;
-      outcome.status = AuthOutcome::Status::unavailable;
-      co_return outcome;
-    }
-    if (service.validity == Validity::invalid || service.info->expires_at <= SystemClock::now())
-      co_return unauthorized();
-    if (has_any_role(*service.info, settings_.service_token_roles)) {
+    if (!service) co_return service.status();  // refused, or Keystone unavailable
+    if ((*service)->expires_at <= SystemClock::now()) co_return unauthorized();
+    if (has_any_role(**service, settings_.service_token_roles)) {
       allow_expired = true;  // the service may finish work for a user whose token expired
     } else if (settings_.service_token_roles_required) {
       co_return unauthorized();
@@ -106,20 +107,15 @@ asio::awaitable<AuthOutcome> KeystoneAuthenticator::authenticate(const HeaderLoo
     std::string copy(user_token);
     user = co_await check(std::move(copy), allow_expired);
   }
-  if (user.validity == Validity::unavailable) {
-    AuthOutcome outcome;
-    outcome.status = AuthOutcome::Status::unavailable;
-    co_return outcome;
-  }
-  if (user.validity == Validity::invalid) co_return unauthorized();
-  if (!allow_expired && user.info->expires_at <= SystemClock::now()) co_return unauthorized();
+  if (!user) co_return user.status();  // refused, or Keystone unavailable
+  const TokenInfo& info = **user;
+  if (!allow_expired && info.expires_at <= SystemClock::now()) co_return unauthorized();
 
   AuthOutcome outcome;
-  outcome.status = AuthOutcome::Status::authenticated;
-  outcome.context.user_id = user.info->user_id;
-  outcome.context.project_id = user.info->project_id;
-  outcome.context.roles = user.info->roles;
-  outcome.context.is_admin = user.info->is_admin;
+  outcome.context.user_id = info.user_id;
+  outcome.context.project_id = info.project_id;
+  outcome.context.roles = info.roles;
+  outcome.context.is_admin = info.is_admin;
   co_return outcome;
 }
 
@@ -139,11 +135,13 @@ asio::awaitable<KeystoneAuthenticator::Checked> KeystoneAuthenticator::check(std
     result = co_await validate_remotely(std::move(token), allow_expired);
   } catch (const std::exception& e) {
     spdlog::error("token validation failed: {}", e.what());
-    result = Checked{Validity::unavailable, nullptr};
+    result = keystone_unavailable();
   }
-  if (result.validity == Validity::valid) cache_.insert(digest, result.info, SystemClock::now());
-  if (result.validity == Validity::invalid && !allow_expired)
+  if (result.is_ok()) {
+    cache_.insert(digest, *result, SystemClock::now());
+  } else if (result.status().is(ErrorKind::unauthenticated) && !allow_expired) {
     cache_.insert_refused(digest, SystemClock::now());
+  }
   validations_.finish(flight, result);
   co_return result;
 }
@@ -154,9 +152,9 @@ asio::awaitable<KeystoneAuthenticator::Checked> KeystoneAuthenticator::validate_
   // Once more after a 401: keypaird's service token may have been revoked or may have expired.
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto service = co_await service_token(rejected);
-    if (!service) co_return Checked{Validity::unavailable, nullptr};
+    if (!service) co_return keystone_unavailable();  // the reason is logged
     auto started = std::chrono::steady_clock::now();
-    auto result = co_await client_.validate(*service, token, allow_expired);
+    auto result = co_await client_.validate(**service, token, allow_expired);
     if (settings_.on_keystone_call) {
       std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
       settings_.on_keystone_call(took.count(), result.is_ok() ? "valid"
@@ -174,24 +172,24 @@ asio::awaitable<KeystoneAuthenticator::Checked> KeystoneAuthenticator::validate_
       // once, since the policy never changes while keypaird runs.
       info->is_admin =
           policy_.is_admin(RequestContext{info->user_id, info->project_id, info->roles, false});
-      co_return Checked{Validity::valid, std::make_shared<const TokenInfo>(std::move(*info))};
+      co_return std::make_shared<const TokenInfo>(std::move(*info));
     }
     const Status& error = result.status();
     switch (error.kind()) {
       case ErrorKind::unauthenticated:
         spdlog::debug("keystone: a token was refused ({})", error.message());
-        co_return Checked{Validity::invalid, nullptr};
+        co_return unauthorized();
       case ErrorKind::forbidden:
         spdlog::warn("keystone: {}; authenticating again", error.message());
-        rejected = service;
+        rejected = *service;
         continue;
       default:
         spdlog::error("keystone: cannot validate tokens: {}", error.message());
-        co_return Checked{Validity::unavailable, nullptr};
+        co_return keystone_unavailable();
     }
   }
   spdlog::error("keystone: keypaird's service token is still refused after authenticating again");
-  co_return Checked{Validity::unavailable, nullptr};
+  co_return keystone_unavailable();
 }
 
 std::shared_ptr<const ServiceToken> KeystoneAuthenticator::held_service_token(
@@ -202,20 +200,20 @@ std::shared_ptr<const ServiceToken> KeystoneAuthenticator::held_service_token(
   return service_token_;
 }
 
-asio::awaitable<std::shared_ptr<const ServiceToken>> KeystoneAuthenticator::service_token(
+asio::awaitable<KeystoneAuthenticator::ServiceTokenResult> KeystoneAuthenticator::service_token(
     std::shared_ptr<const ServiceToken> rejected) {
   if (auto held = held_service_token(rejected.get())) co_return held;
   const ServiceToken* rejected_pointer = rejected.get();
-  const SingleFlight<ServiceTokenOutcome>::Recheck recheck =
-      [this, &rejected_pointer]() -> std::optional<ServiceTokenOutcome> {
-    if (auto held = held_service_token(rejected_pointer)) return ServiceTokenOutcome{held};
+  const SingleFlight<ServiceTokenResult>::Recheck recheck =
+      [this, &rejected_pointer]() -> std::optional<ServiceTokenResult> {
+    if (auto held = held_service_token(rejected_pointer)) return ServiceTokenResult(held);
     return std::nullopt;
   };
   static const std::string kFlight = "service-token";
   auto joined = co_await service_fetches_.join(kFlight, &recheck);
-  if (joined) co_return joined->token;
+  if (joined) co_return std::move(*joined);
 
-  ServiceTokenOutcome outcome;
+  ServiceTokenResult outcome;
   try {
     auto result = co_await client_.issue_service_token();
     if (result.is_ok()) {
@@ -231,16 +229,18 @@ asio::awaitable<std::shared_ptr<const ServiceToken>> KeystoneAuthenticator::serv
       }
       spdlog::info("keystone: service token obtained for user {} (validating at {})",
                    settings_.keystone.username, shared->identity_v3_url);
-      outcome.token = std::move(shared);
+      outcome = std::move(shared);
     } else {
-      spdlog::error("keystone: cannot obtain keypaird's service token: {}",
-                    result.status().message());
+      outcome = Status::unavailable("cannot obtain keypaird's service token: " +
+                                    result.status().message());
     }
   } catch (const std::exception& e) {
-    spdlog::error("keystone: cannot obtain keypaird's service token: {}", e.what());
+    outcome =
+        Status::unavailable(std::string("cannot obtain keypaird's service token: ") + e.what());
   }
+  if (!outcome) spdlog::error("keystone: {}", outcome.status().message());
   service_fetches_.finish(kFlight, outcome);
-  co_return outcome.token;
+  co_return outcome;
 }
 
 }  // namespace keypaird::auth

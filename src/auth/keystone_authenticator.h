@@ -41,28 +41,25 @@ class KeystoneAuthenticator final : public Authenticator {
 
   // A cache hit completes without suspending; a miss suspends while Keystone answers, sharing
   // the call with concurrent requests for the same token. Thread-safe.
-  boost::asio::awaitable<AuthOutcome> authenticate(const HeaderLookup& headers) override;
+  boost::asio::awaitable<Result<AuthOutcome>> authenticate(const HeaderLookup& headers) override;
+  const std::string& challenge() const override { return challenge_; }
 
  private:
-  enum class Validity { valid, invalid, unavailable };
-  struct Checked {
-    Validity validity = Validity::unavailable;
-    std::shared_ptr<const TokenInfo> info;
-  };
-  struct ServiceTokenOutcome {
-    std::shared_ptr<const ServiceToken> token;  // null: Keystone could not be reached
-  };
+  // A token's check: what Keystone said about it when valid; unauthenticated when it was
+  // refused (or has expired), unavailable when Keystone could not say.
+  using Checked = Result<std::shared_ptr<const TokenInfo>>;
+  // keypaird's own token, or unavailable when Keystone would not issue one.
+  using ServiceTokenResult = Result<std::shared_ptr<const ServiceToken>>;
 
   std::optional<Checked> cached(const TokenDigest& digest, bool allow_expired);
   boost::asio::awaitable<Checked> check(std::string token, bool allow_expired);
   boost::asio::awaitable<Checked> validate_remotely(std::string token, bool allow_expired);
   // keypaird's own token: the held one while fresh, else a new one (one fetch at a time).
   // `rejected` names a token Keystone just refused, which must not be handed out again.
-  boost::asio::awaitable<std::shared_ptr<const ServiceToken>> service_token(
+  boost::asio::awaitable<ServiceTokenResult> service_token(
       std::shared_ptr<const ServiceToken> rejected);
   std::shared_ptr<const ServiceToken> held_service_token(const ServiceToken* rejected)
       EXCLUDES(service_mutex_);
-  AuthOutcome unauthorized() const;
 
   const KeystoneAuthSettings settings_;
   const Policy& policy_;
@@ -70,7 +67,7 @@ class KeystoneAuthenticator final : public Authenticator {
   KeystoneClient client_;
   TokenCache cache_;
   SingleFlight<Checked> validations_;
-  SingleFlight<ServiceTokenOutcome> service_fetches_;
+  SingleFlight<ServiceTokenResult> service_fetches_;
   std::atomic<bool> warned_about_service_roles_{false};
   Mutex service_mutex_;
   std::shared_ptr<const ServiceToken> service_token_ GUARDED_BY(service_mutex_);

@@ -4,7 +4,12 @@
 
 namespace keypaird::auth {
 
-boost::asio::awaitable<AuthOutcome> NoAuth2Authenticator::authenticate(
+const std::string& Authenticator::challenge() const {
+  static const std::string none;
+  return none;
+}
+
+boost::asio::awaitable<Result<AuthOutcome>> NoAuth2Authenticator::authenticate(
     const HeaderLookup& headers) {
   co_return authenticate_now(headers);
 }
@@ -17,7 +22,7 @@ AuthOutcome NoAuth2Authenticator::authenticate_now(const HeaderLookup& headers) 
     auto project = headers("X-Auth-Project-Id");
     std::string user_id = user ? std::string(*user) : "admin";
     std::string project_id = project ? std::string(*project) : "admin";
-    outcome.status = AuthOutcome::Status::token_issued;
+    outcome.token_issued = true;
     outcome.issued_token = user_id + ":" + project_id;
     outcome.issued_project_id = project_id;
     return outcome;
@@ -27,7 +32,6 @@ AuthOutcome NoAuth2Authenticator::authenticate_now(const HeaderLookup& headers) 
   std::string project_id =
       colon == std::string_view::npos ? "" : std::string(token->substr(colon + 1));
   if (project_id.empty()) project_id = user_id;
-  outcome.status = AuthOutcome::Status::authenticated;
   // Nova sees the token as latin-1 text (WSGI), and that text is the identity it stores and
   // quotes: non-ASCII bytes become their latin-1 characters.
   outcome.context.user_id = latin1_to_utf8(user_id);

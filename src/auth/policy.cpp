@@ -791,28 +791,29 @@ Result<std::shared_ptr<RulePolicy>> RulePolicy::build(
   // never finish evaluating.
   std::map<std::string, int> state;  // 1 = being visited, 2 = done
   std::set<std::string> referenced;
-  std::function<std::optional<std::string>(const std::string&)> visit =
-      [&](const std::string& name) -> std::optional<std::string> {
+  std::function<Status(const std::string&)> visit = [&](const std::string& name) -> Status {
     auto it = rules.find(name);
-    if (it == rules.end() || state[name] == 2) return std::nullopt;
-    if (state[name] == 1) return "policy rule \"" + name + "\" refers to itself";
+    if (it == rules.end() || state[name] == 2) return Status::ok();
+    if (state[name] == 1)
+      return Status::invalid_input("policy rule \"" + name + "\" refers to itself");
     state[name] = 1;
     std::set<std::string> references;
     collect_references(*it->second, references);
     for (const auto& reference : references) {
       referenced.insert(reference);
       bool defined = rules.count(reference) > 0;
-      if (auto error = visit(defined ? reference : std::string("default"))) return error;
+      if (Status acyclic = visit(defined ? reference : std::string("default")); !acyclic)
+        return acyclic;
       if (warnings && !defined)
         warnings->push_back(
             "policy rule \"" + name + "\" refers to the undefined rule \"" + reference + "\", " +
             (has_default ? "which means the rule \"default\"" : "which never passes"));
     }
     state[name] = 2;
-    return std::nullopt;
+    return Status::ok();
   };
   for (const auto& [name, check] : rules)
-    if (auto error = visit(name)) return Status::invalid_input(*error);
+    if (Status acyclic = visit(name); !acyclic) return acyclic;
   // A rule name nobody asks for is most likely a typo, and then the default stays in force.
   if (warnings) {
     for (const auto& [name, text] : overrides) {

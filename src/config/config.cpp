@@ -34,7 +34,8 @@ bool parse_seconds(const std::string& text, double& out) {
 // Entries keyed "section.option" (section lower-cased, like oslo.config's DEFAULT handling).
 using Entries = std::map<std::string, std::string>;
 
-bool read_ini(const std::string& text, Entries& entries, std::string& error) {
+// Adds the entries of one INI text to `entries` (later values win).
+Status read_ini(const std::string& text, Entries& entries) {
   std::istringstream in(text);
   std::string line;
   std::string section = "default";
@@ -44,22 +45,20 @@ bool read_ini(const std::string& text, Entries& entries, std::string& error) {
     std::string t(trim(line));
     if (t.empty() || t[0] == '#' || t[0] == ';') continue;
     if (t.front() == '[') {
-      if (t.back() != ']') {
-        error = "line " + std::to_string(number) + ": malformed section header";
-        return false;
-      }
+      if (t.back() != ']')
+        return Status::invalid_input("line " + std::to_string(number) +
+                                     ": malformed section header");
       section = ascii_lower(std::string(trim(std::string_view(t).substr(1, t.size() - 2))));
       continue;
     }
     auto eq = t.find_first_of("=:");
-    if (eq == std::string::npos) {
-      error = "line " + std::to_string(number) + ": expected 'option = value'";
-      return false;
-    }
+    if (eq == std::string::npos)
+      return Status::invalid_input("line " + std::to_string(number) +
+                                   ": expected 'option = value'");
     entries[section + "." + std::string(trim(std::string_view(t).substr(0, eq)))] =
         trim(std::string_view(t).substr(eq + 1));
   }
-  return true;
+  return Status::ok();
 }
 
 // postgresql://, postgres:// and SQLAlchemy's postgresql+driver:// (as found in a nova.conf).
@@ -106,11 +105,12 @@ bool parse_listen(const std::string& value, std::string& host, std::uint16_t& po
   return true;
 }
 
-bool apply(const Entries& entries, Config& c, LoadResult& result) {
-  auto bad = [&](const std::string& key, const std::string& value, const std::string& why) {
-    result.error = "invalid value '" + value + "' for [" + key.substr(0, key.find('.')) + "] " +
-                   key.substr(key.find('.') + 1) + ": " + why;
-    return false;
+// Sets `c` from `entries`; unknown options become warnings.
+Status apply(const Entries& entries, Config& c, std::vector<std::string>& warnings) {
+  auto bad = [](const std::string& key, const std::string& value, const std::string& why) {
+    return Status::invalid_input("invalid value '" + value + "' for [" +
+                                 key.substr(0, key.find('.')) + "] " +
+                                 key.substr(key.find('.') + 1) + ": " + why);
   };
   for (const auto& [key, value] : entries) {
     std::int64_t n = 0;
@@ -164,11 +164,11 @@ bool apply(const Entries& entries, Config& c, LoadResult& result) {
       auto dot = value.find('.');
       std::int64_t major = 0, minor = 0;
       if (dot == std::string::npos || !parse_int(value.substr(0, dot), major) ||
-          !parse_int(value.substr(dot + 1), minor) || major != api::kMinVersion.major ||
-          minor < api::kMinVersion.minor || minor > api::kMaxVersion.minor)
+          !parse_int(value.substr(dot + 1), minor) || major != kMinVersion.major ||
+          minor < kMinVersion.minor || minor > kMaxVersion.minor)
         return bad(key, value,
-                   "expected a microversion between " + api::kMinVersion.to_string() + " and " +
-                       api::kMaxVersion.to_string());
+                   "expected a microversion between " + kMinVersion.to_string() + " and " +
+                       kMaxVersion.to_string());
       c.max_microversion_major = static_cast<int>(major);
       c.max_microversion_minor = static_cast<int>(minor);
     } else if (key == "quota.key_pairs") {
@@ -295,11 +295,11 @@ bool apply(const Entries& entries, Config& c, LoadResult& result) {
         if (v != "true" && v != "false") return bad(key, value, "expected true or false");
         k.service_token_roles_required = v == "true";
       } else {
-        result.warnings.push_back("ignoring unknown option [keystone_authtoken] " + option);
+        warnings.push_back("ignoring unknown option [keystone_authtoken] " + option);
       }
     } else {
-      result.warnings.push_back("ignoring unknown option [" + key.substr(0, key.find('.')) + "] " +
-                                key.substr(key.find('.') + 1));
+      warnings.push_back("ignoring unknown option [" + key.substr(0, key.find('.')) + "] " +
+                         key.substr(key.find('.') + 1));
     }
   }
   // As oslo.log: a relative log_file lives in log_dir.
@@ -312,14 +312,12 @@ bool apply(const Entries& entries, Config& c, LoadResult& result) {
                                {"username", &k.username},
                                {"password", &k.password},
                                {"project_name", &k.project_name}}) {
-      if (value->empty()) {
-        result.error = std::string("[keystone_authtoken] ") + name +
-                       " is required with [api] auth_strategy = keystone";
-        return false;
-      }
+      if (value->empty())
+        return Status::invalid_input(std::string("[keystone_authtoken] ") + name +
+                                     " is required with [api] auth_strategy = keystone");
     }
   }
-  return true;
+  return Status::ok();
 }
 
 }  // namespace
@@ -337,17 +335,15 @@ std::string Config::postgres_url() const {
   return rest ? "postgresql://" + *rest : "";
 }
 
-LoadResult parse_config_text(const std::string& text) {
-  LoadResult result;
+Result<LoadedConfig> parse_config_text(const std::string& text) {
+  LoadedConfig loaded;
   Entries entries;
-  Config config;
-  if (!read_ini(text, entries, result.error) || !apply(entries, config, result)) return result;
-  result.config = config;
-  return result;
+  if (Status read = read_ini(text, entries); !read) return read;
+  if (Status applied = apply(entries, loaded.config, loaded.warnings); !applied) return applied;
+  return loaded;
 }
 
-LoadResult load_config(int argc, const char* const* argv) {
-  LoadResult result;
+Result<LoadedConfig> load_config(int argc, const char* const* argv) {
   po::options_description flags("keypaird: the OpenStack Compute keypairs API\n\nOptions");
   flags.add_options()("help,h", "print this help and exit")("version",
                                                             "print the version and exit")(
@@ -359,46 +355,39 @@ LoadResult load_config(int argc, const char* const* argv) {
     po::store(po::command_line_parser(argc, argv).options(flags).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    result.error = e.what();
-    return result;
+    return Status::invalid_input(e.what());
   }
   std::ostringstream help;
   help << flags;
-  result.help_text = help.str();
-  if (vm.count("help")) {
-    result.help_requested = true;
-    return result;
-  }
-  if (vm.count("version")) {
-    result.version_requested = true;
-    return result;
+  if (vm.count("help") || vm.count("version")) {
+    LoadedConfig requested;
+    requested.help_requested = vm.count("help") > 0;
+    requested.version_requested = !requested.help_requested;
+    requested.help_text = help.str();
+    return requested;
   }
   std::vector<std::string> paths;
   if (vm.count("config-file")) paths = vm["config-file"].as<std::vector<std::string>>();
-  LoadResult loaded = load_config_files(paths);
-  loaded.help_text = result.help_text;
-  loaded.db_sync_requested = vm.count("db-sync") > 0;
+  auto loaded = load_config_files(paths);
+  if (!loaded) return loaded;
+  loaded->help_text = help.str();
+  loaded->db_sync_requested = vm.count("db-sync") > 0;
   return loaded;
 }
 
-LoadResult load_config_files(const std::vector<std::string>& paths) {
-  LoadResult result;
+Result<LoadedConfig> load_config_files(const std::vector<std::string>& paths) {
+  LoadedConfig loaded;
   Entries entries;
   for (const auto& path : paths) {
     std::ifstream file(path);
-    if (!file) {
-      result.error = "cannot read config file " + path;
-      return result;
-    }
+    if (!file) return Status::invalid_input("cannot read config file " + path);
     std::stringstream text;
     text << file.rdbuf();
-    if (!read_ini(text.str(), entries, result.error)) {
-      result.error = path + ": " + result.error;
-      return result;
-    }
+    if (Status read = read_ini(text.str(), entries); !read)
+      return Status::invalid_input(path + ": " + read.message());
   }
-  Config config;
-  if (!apply(entries, config, result)) return result;
+  Config& config = loaded.config;
+  if (Status applied = apply(entries, config, loaded.warnings); !applied) return applied;
   if (!config.policy_file.empty() && config.policy_file.front() != '/' && !paths.empty()) {
     // Like oslo.config's find_file: a relative policy file lives next to a config file.
     std::string first_candidate;
@@ -413,8 +402,7 @@ LoadResult load_config_files(const std::vector<std::string>& paths) {
     }
     config.policy_file = first_candidate;
   }
-  result.config = config;
-  return result;
+  return loaded;
 }
 
 }  // namespace keypaird::config

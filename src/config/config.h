@@ -8,7 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "api/microversion.h"
+#include "common/api_version.h"
+#include "common/status.h"
 
 namespace keypaird::config {
 
@@ -44,8 +45,8 @@ struct Config {
   // [api]
   std::string auth_strategy = "noauth2";  // noauth2 | keystone
   std::int64_t max_limit = 1000;
-  int max_microversion_major = api::kDefaultMaxVersion.major;  // ours: max_microversion
-  int max_microversion_minor = api::kDefaultMaxVersion.minor;
+  int max_microversion_major = kDefaultMaxVersion.major;  // ours: max_microversion
+  int max_microversion_minor = kDefaultMaxVersion.minor;
   // [quota]
   std::int64_t quota_key_pairs = 100;  // -1 = unlimited
   // [database]
@@ -86,25 +87,30 @@ struct Config {
   std::string postgres_url() const;
 };
 
-struct LoadResult {
-  std::optional<Config> config;       // empty on error
-  std::string error;                  // why loading failed (bad value, unreadable file, bad flag)
+// A configuration that loaded, and what is worth a warning about it.
+struct LoadedConfig {
+  Config config;
   std::vector<std::string> warnings;  // e.g. unknown options, which a nova.conf has many of
+  // From keypaird's command line (load_config); with help or version requested no file is read
+  // and `config` holds the defaults.
   bool help_requested = false;
   bool version_requested = false;
   bool db_sync_requested = false;  // --db-sync: create or migrate the schema, then exit
   std::string help_text;
 };
 
+// Every function below answers invalid_input with a message saying why the configuration cannot
+// be used: a bad value (named by section and option), an unreadable file, a bad flag.
+
 // Parses the command line (--config-file FILE, repeatable; --help; --version; --db-sync) and the
 // files it names, later files overriding earlier ones.
-LoadResult load_config(int argc, const char* const* argv);
+Result<LoadedConfig> load_config(int argc, const char* const* argv);
 
 // Reads the given files (later ones override earlier ones), as --config-file does; for
 // keypaird-manage, which has its own command line.
-LoadResult load_config_files(const std::vector<std::string>& paths);
+Result<LoadedConfig> load_config_files(const std::vector<std::string>& paths);
 
 // Parses one INI text (used by load_config and by tests).
-LoadResult parse_config_text(const std::string& text);
+Result<LoadedConfig> parse_config_text(const std::string& text);
 
 }  // namespace keypaird::config

@@ -10,7 +10,6 @@
 #include <openssl/rsa.h>
 
 #include <cstdint>
-#include <stdexcept>
 #include <utility>
 
 #include "common/utf8.h"
@@ -270,14 +269,14 @@ RsaKey generate_rsa_key() {
   return RsaKey(new_rsa_key().release());
 }
 
-GeneratedKeypair ssh_keypair_from(const RsaKey& key) {
+Result<GeneratedKeypair> ssh_keypair_from(const RsaKey& key) {
   const OpenSslErrorScope errors;
-  if (!key) throw std::runtime_error("RSA key generation failed");
+  if (!key) return Status::internal("RSA key generation failed");
   auto private_key = pkcs1_private_key_pem(key.get());
   const auto blob = openssh_rsa_blob(key.get());
-  if (!private_key || !blob) throw std::runtime_error("RSA key encoding failed");
+  if (!private_key || !blob) return Status::internal("RSA key encoding failed");
   auto hex = digest_hex(EVP_md5(), *blob);
-  if (!hex) throw std::runtime_error("MD5 digest failed");
+  if (!hex) return Status::internal("MD5 digest failed");
   GeneratedKeypair keypair;
   keypair.private_key = std::move(*private_key);
   keypair.public_key = "ssh-rsa " + base64_encode(*blob) + " Generated-by-Nova";
@@ -302,7 +301,7 @@ Result<GeneratedKeypair> x509_keypair_from(const RsaKey& key, std::string_view u
   return keypair;
 }
 
-GeneratedKeypair generate_ssh_keypair() { return ssh_keypair_from(generate_rsa_key()); }
+Result<GeneratedKeypair> generate_ssh_keypair() { return ssh_keypair_from(generate_rsa_key()); }
 
 Result<GeneratedKeypair> generate_x509_keypair(std::string_view user_id) {
   return x509_keypair_from(generate_rsa_key(), user_id);

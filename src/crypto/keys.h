@@ -55,17 +55,18 @@ class RsaKey {
 // RSA-2048 with e = 65537; empty when OpenSSL fails.
 RsaKey generate_rsa_key();
 
-// The keypair Nova returns for a generated ssh key, made from `key` (below).
-GeneratedKeypair ssh_keypair_from(const RsaKey& key);
+// The keypair Nova returns for a generated ssh key, made from `key` (below); internal where
+// there is no key or OpenSSL fails.
+Result<GeneratedKeypair> ssh_keypair_from(const RsaKey& key);
 // The x509 keypair Nova returns, made from `key` (below); invalid_input where openssl refuses
 // the certificate (a user id that does not fit a CN), internal where it fails otherwise.
 Result<GeneratedKeypair> x509_keypair_from(const RsaKey& key, std::string_view user_id);
 
 // RSA-2048 (e = 65537): PKCS#1 PEM private key ("-----BEGIN RSA PRIVATE KEY-----", 64-column
 // lines, trailing newline) and "ssh-rsa <base64> Generated-by-Nova" (no trailing newline) with
-// its MD5 fingerprint. Takes tens of milliseconds: never call it on a network thread. Throws
-// std::runtime_error only if OpenSSL itself fails (out of memory, no RSA provider).
-GeneratedKeypair generate_ssh_keypair();
+// its MD5 fingerprint. Takes tens of milliseconds: never call it on a network thread. internal
+// only if OpenSSL itself fails (out of memory, no RSA provider).
+Result<GeneratedKeypair> generate_ssh_keypair();
 
 // A self-signed certificate as Nova makes one: RSA-2048, CN = user_id, valid 10 years,
 // extendedKeyUsage clientAuth, subjectAltName otherName UPN "<user_id>@localhost". public_key is

@@ -16,7 +16,8 @@
 namespace keypaird::crypto {
 namespace {
 
-using Problem = std::optional<std::string_view>;
+// Every check below is ok, or invalid_input with a short reason.
+Status refuse(const char* reason) { return Status::invalid_input(reason); }
 
 constexpr std::string_view kCertSuffix = "-cert-v01@openssh.com";
 
@@ -96,73 +97,74 @@ const KeyFormat* find_format(std::string_view name) {
 }
 
 // RSAPublicNumbers.public_key(): pyca checks the numbers only; OpenSSL adds nothing at load.
-Problem check_rsa(WireReader& reader) {
+Status check_rsa(WireReader& reader) {
   openssl::Bignum e;
   openssl::Bignum n;
-  if (!reader.mpint(e) || !reader.mpint(n)) return "truncated or negative RSA field";
+  if (!reader.mpint(e) || !reader.mpint(n)) return refuse("truncated or negative RSA field");
   openssl::Bignum three(BN_new());
-  if (!three || !BN_set_word(three.get(), 3)) return "out of memory";
-  if (BN_cmp(n.get(), three.get()) < 0) return "RSA modulus below 3";
+  if (!three || !BN_set_word(three.get(), 3)) return refuse("out of memory");
+  if (BN_cmp(n.get(), three.get()) < 0) return refuse("RSA modulus below 3");
   if (BN_cmp(e.get(), three.get()) < 0 || BN_cmp(e.get(), n.get()) >= 0) {
-    return "RSA exponent outside [3, n)";
+    return refuse("RSA exponent outside [3, n)");
   }
-  if (!BN_is_odd(e.get())) return "RSA exponent is even";
-  return std::nullopt;
+  if (!BN_is_odd(e.get())) return refuse("RSA exponent is even");
+  return Status::ok();
 }
 
 // pyca's SSH loader insists on 1024-bit p, then DSAPublicNumbers checks q's size and g's range.
-Problem check_dsa(WireReader& reader) {
+Status check_dsa(WireReader& reader) {
   openssl::Bignum p;
   openssl::Bignum q;
   openssl::Bignum g;
   openssl::Bignum y;
   if (!reader.mpint(p) || !reader.mpint(q) || !reader.mpint(g) || !reader.mpint(y)) {
-    return "truncated or negative DSA field";
+    return refuse("truncated or negative DSA field");
   }
-  if (BN_num_bits(p.get()) != 1024) return "DSA p is not 1024 bits";
+  if (BN_num_bits(p.get()) != 1024) return refuse("DSA p is not 1024 bits");
   const int q_bits = BN_num_bits(q.get());
-  if (q_bits != 160 && q_bits != 224 && q_bits != 256) return "DSA q has an unsupported size";
+  if (q_bits != 160 && q_bits != 224 && q_bits != 256)
+    return refuse("DSA q has an unsupported size");
   if (BN_cmp(g.get(), BN_value_one()) <= 0 || BN_cmp(g.get(), p.get()) >= 0) {
-    return "DSA g outside (1, p)";
+    return refuse("DSA g outside (1, p)");
   }
-  return std::nullopt;
+  return Status::ok();
 }
 
 // EllipticCurvePublicKey.from_encoded_point: EC_POINT_oct2point rejects wrong lengths,
 // coordinates >= p and points off the curve, as it did for pyca.
-Problem check_ecdsa(WireReader& reader, const KeyFormat& format) {
+Status check_ecdsa(WireReader& reader, const KeyFormat& format) {
   std::string_view curve;
   std::string_view point;
-  if (!reader.string(curve) || !reader.string(point)) return "truncated ECDSA field";
-  if (curve != format.curve_name) return "ECDSA curve name does not match the key type";
+  if (!reader.string(curve) || !reader.string(point)) return refuse("truncated ECDSA field");
+  if (curve != format.curve_name) return refuse("ECDSA curve name does not match the key type");
   if (point.empty() || static_cast<unsigned char>(point[0]) != 0x04) {
-    return "ECDSA point is not uncompressed";
+    return refuse("ECDSA point is not uncompressed");
   }
   const openssl::EcGroup group(EC_GROUP_new_by_curve_name(format.curve_nid));
-  if (!group) return "out of memory";
+  if (!group) return refuse("out of memory");
   const openssl::EcPoint decoded(EC_POINT_new(group.get()));
-  if (!decoded) return "out of memory";
+  if (!decoded) return refuse("out of memory");
   if (EC_POINT_oct2point(group.get(), decoded.get(),
                          reinterpret_cast<const unsigned char*>(point.data()), point.size(),
                          nullptr) != 1) {
-    return "ECDSA point is not on the curve";
+    return refuse("ECDSA point is not on the curve");
   }
-  return std::nullopt;
+  return Status::ok();
 }
 
 // Ed25519PublicKey.from_public_bytes: any 32 bytes; OpenSSL does not validate the point.
-Problem check_ed25519(WireReader& reader) {
+Status check_ed25519(WireReader& reader) {
   std::string_view point;
-  if (!reader.string(point)) return "truncated Ed25519 field";
-  if (point.size() != 32) return "Ed25519 key is not 32 bytes";
+  if (!reader.string(point)) return refuse("truncated Ed25519 field");
+  if (point.size() != 32) return refuse("Ed25519 key is not 32 bytes");
   const openssl::Pkey key(EVP_PKEY_new_raw_public_key(
       EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(point.data()),
       point.size()));
-  if (!key) return "Ed25519 key could not be loaded";
-  return std::nullopt;
+  if (!key) return refuse("Ed25519 key could not be loaded");
+  return Status::ok();
 }
 
-Problem check_key(WireReader& reader, const KeyFormat& format) {
+Status check_key(WireReader& reader, const KeyFormat& format) {
   switch (format.kind) {
     case KeyKind::kRsa:
       return check_rsa(reader);
@@ -173,7 +175,7 @@ Problem check_key(WireReader& reader, const KeyFormat& format) {
     case KeyKind::kEd25519:
       return check_ed25519(reader);
   }
-  return "unsupported key type";
+  return refuse("unsupported key type");
 }
 
 // The certificate fields after the key, which pyca reads but never interprets.
@@ -195,19 +197,19 @@ struct KeyLine {
   std::string_view body;  // the base64
 };
 
-Problem split_key_line(std::string_view line, KeyLine& out) {
+Status split_key_line(std::string_view line, KeyLine& out) {
   // pyca matches rb"\A(\S+)[ \t]+(\S+)" and ignores whatever follows the second field.
   std::size_t type_end = 0;
   while (type_end < line.size() && !is_python_space(line[type_end])) ++type_end;
-  if (type_end == 0) return "the line does not start with a key type";
+  if (type_end == 0) return refuse("the line does not start with a key type");
   std::size_t body_start = type_end;
   while (body_start < line.size() && (line[body_start] == ' ' || line[body_start] == '\t')) {
     ++body_start;
   }
-  if (body_start == type_end) return "no space or tab after the key type";
+  if (body_start == type_end) return refuse("no space or tab after the key type");
   std::size_t body_end = body_start;
   while (body_end < line.size() && !is_python_space(line[body_end])) ++body_end;
-  if (body_end == body_start) return "no key data after the key type";
+  if (body_end == body_start) return refuse("no key data after the key type");
 
   out.full_type = line.substr(0, type_end);
   std::string_view type = out.full_type;
@@ -215,56 +217,46 @@ Problem split_key_line(std::string_view line, KeyLine& out) {
                   type.substr(type.size() - kCertSuffix.size()) == kCertSuffix;
   if (out.with_cert) type.remove_suffix(kCertSuffix.size());
   out.format = find_format(type);
-  if (out.format == nullptr) return "unsupported key type";
+  if (out.format == nullptr) return refuse("unsupported key type");
   out.body = line.substr(body_start, body_end - body_start);
-  return std::nullopt;
+  return Status::ok();
 }
 
 // Reads the type string (and a certificate's nonce) at the start of the blob.
-Problem read_blob_prefix(WireReader& reader, const KeyLine& key) {
+Status read_blob_prefix(WireReader& reader, const KeyLine& key) {
   std::string_view inner_type;
-  if (!reader.string(inner_type)) return "truncated key data";
-  if (inner_type != key.full_type) return "the key data is for another key type";
+  if (!reader.string(inner_type)) return refuse("truncated key data");
+  if (inner_type != key.full_type) return refuse("the key data is for another key type");
   if (key.with_cert) {
     std::string_view nonce;
-    if (!reader.string(nonce)) return "truncated certificate";
+    if (!reader.string(nonce)) return refuse("truncated certificate");
   }
-  return std::nullopt;
-}
-
-}  // namespace
-
-namespace {
-
-Problem openssh_public_key_problem(std::string_view line) {
-  KeyLine key;
-  if (const auto problem = split_key_line(line, key)) return problem;
-  const auto blob = decode_base64_like_python(key.body);
-  if (!blob) return "the key data is not valid base64";
-
-  WireReader reader(*blob);
-  if (const auto problem = read_blob_prefix(reader, key)) return problem;
-  if (const auto problem = check_key(reader, *key.format)) return problem;
-  if (key.with_cert && !skip_certificate_trailer(reader)) return "truncated certificate";
-  if (!reader.empty()) return "unexpected bytes after the key";
-  return std::nullopt;
+  return Status::ok();
 }
 
 }  // namespace
 
 Status check_openssh_public_key(std::string_view line) {
-  if (auto problem = openssh_public_key_problem(line))
-    return Status::invalid_input(std::string(*problem));
+  KeyLine key;
+  if (Status split = split_key_line(line, key); !split) return split;
+  const auto blob = decode_base64_like_python(key.body);
+  if (!blob) return refuse("the key data is not valid base64");
+
+  WireReader reader(*blob);
+  if (Status prefix = read_blob_prefix(reader, key); !prefix) return prefix;
+  if (Status checked = check_key(reader, *key.format); !checked) return checked;
+  if (key.with_cert && !skip_certificate_trailer(reader)) return refuse("truncated certificate");
+  if (!reader.empty()) return refuse("unexpected bytes after the key");
   return Status::ok();
 }
 
 std::optional<int> openssh_rsa_modulus_bits(std::string_view line) {
   KeyLine key;
-  if (split_key_line(line, key) || key.format->kind != KeyKind::kRsa) return std::nullopt;
+  if (!split_key_line(line, key) || key.format->kind != KeyKind::kRsa) return std::nullopt;
   const auto blob = decode_base64_like_python(key.body);
   if (!blob) return std::nullopt;
   WireReader reader(*blob);
-  if (read_blob_prefix(reader, key)) return std::nullopt;
+  if (!read_blob_prefix(reader, key)) return std::nullopt;
   openssl::Bignum e, n;
   if (!reader.mpint(e) || !reader.mpint(n)) return std::nullopt;
   return BN_num_bits(n.get());

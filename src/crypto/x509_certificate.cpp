@@ -16,6 +16,8 @@
 namespace keypaird::crypto {
 namespace {
 
+Status refuse(std::string reason) { return Status::invalid_input(std::move(reason)); }
+
 // ---- PEM framing, as the pem crate 1.0.2 parser finds it ----
 
 // The crate's scan for `marker`: on a mismatch it restarts matching at the *next* byte without
@@ -69,14 +71,15 @@ bool next_pem_block(std::string_view& input, PemBlock& block) {
 }
 
 // Pem::new_from_captures: labels and body must be UTF-8, labels non-empty and equal; the body's
-// lines lose trailing whitespace and are joined before the base64 decode.
-std::optional<std::string> decode_pem_block(const PemBlock& block, std::string& contents) {
-  if (!is_valid_utf8(block.label)) return "a PEM label is not UTF-8";
-  if (block.label.empty()) return "a PEM BEGIN line has no label";
-  if (!is_valid_utf8(block.end_label)) return "a PEM label is not UTF-8";
-  if (block.end_label.empty()) return "a PEM END line has no label";
-  if (block.label != block.end_label) return "a PEM block's BEGIN and END labels differ";
-  if (!is_valid_utf8(block.body)) return "a PEM block is not UTF-8";
+// lines lose trailing whitespace and are joined before the base64 decode. The decoded contents,
+// or invalid_input saying what is wrong.
+Result<std::string> decode_pem_block(const PemBlock& block) {
+  if (!is_valid_utf8(block.label)) return refuse("a PEM label is not UTF-8");
+  if (block.label.empty()) return refuse("a PEM BEGIN line has no label");
+  if (!is_valid_utf8(block.end_label)) return refuse("a PEM label is not UTF-8");
+  if (block.end_label.empty()) return refuse("a PEM END line has no label");
+  if (block.label != block.end_label) return refuse("a PEM block's BEGIN and END labels differ");
+  if (!is_valid_utf8(block.body)) return refuse("a PEM block is not UTF-8");
   std::string joined;
   joined.reserve(block.body.size());
   std::string_view body = block.body;
@@ -88,9 +91,8 @@ std::optional<std::string> decode_pem_block(const PemBlock& block, std::string& 
     body.remove_prefix(newline + 1);
   }
   auto decoded = decode_base64_like_rust_crate(joined);
-  if (!decoded) return "a PEM block is not valid base64";
-  contents = std::move(*decoded);
-  return std::nullopt;
+  if (!decoded) return refuse("a PEM block is not valid base64");
+  return std::move(*decoded);
 }
 
 // ---- DER, as rust-asn1 0.12.2 reads it ----
@@ -371,57 +373,58 @@ bool valid_extensions(std::string_view explicit_content) {
   return true;
 }
 
-// TBSCertificate; sets `version` to the raw version number (0 = v1, 2 = v3).
-std::optional<std::string> tbs_problem(std::string_view tbs, unsigned& version) {
+// TBSCertificate: its raw version number (0 = v1, 2 = v3), or invalid_input saying which field
+// is malformed.
+Result<unsigned> check_tbs(std::string_view tbs) {
   DerReader reader(tbs);
-  version = 0;
+  unsigned version = 0;
   if (reader.next_is(context(0, true))) {
     std::string_view explicit_version;
     std::string_view integer;
     if (!reader.read(context(0, true), explicit_version) ||
         !single(explicit_version, kInteger, integer) || !parse_u8(integer, version)) {
-      return "the version is malformed";
+      return refuse("the version is malformed");
     }
-    if (version == 0) return "the default version is encoded explicitly";
+    if (version == 0) return refuse("the default version is encoded explicitly");
   }
   std::string_view serial;
   if (!reader.read(kInteger, serial) || !valid_integer(serial, true)) {
-    return "the serial number is malformed";
+    return refuse("the serial number is malformed");
   }
-  if (!valid_algorithm_identifier(reader)) return "the signature algorithm is malformed";
-  if (!valid_name(reader)) return "the issuer name is malformed";
+  if (!valid_algorithm_identifier(reader)) return refuse("the signature algorithm is malformed");
+  if (!valid_name(reader)) return refuse("the issuer name is malformed");
   std::string_view validity;
-  if (!reader.read(kSequence, validity)) return "the validity is malformed";
+  if (!reader.read(kSequence, validity)) return refuse("the validity is malformed");
   DerReader validity_reader(validity);
   if (!valid_time_choice(validity_reader) || !valid_time_choice(validity_reader) ||
       !validity_reader.empty()) {
-    return "the validity dates are malformed";
+    return refuse("the validity dates are malformed");
   }
-  if (!valid_name(reader)) return "the subject name is malformed";
+  if (!valid_name(reader)) return refuse("the subject name is malformed");
   std::string_view spki;
-  if (!reader.read(kSequence, spki)) return "the public key info is malformed";
+  if (!reader.read(kSequence, spki)) return refuse("the public key info is malformed");
   DerReader spki_reader(spki);
   std::string_view key_bits;
   if (!valid_algorithm_identifier(spki_reader) || !spki_reader.read(kBitString, key_bits) ||
       !valid_bit_string(key_bits) || !spki_reader.empty()) {
-    return "the public key info is malformed";
+    return refuse("the public key info is malformed");
   }
   for (const std::uint32_t unique_id : {1u, 2u}) {
     if (reader.next_is(context(unique_id, false))) {
       std::string_view bits;
       if (!reader.read(context(unique_id, false), bits) || !valid_bit_string(bits)) {
-        return "a unique identifier is malformed";
+        return refuse("a unique identifier is malformed");
       }
     }
   }
   if (reader.next_is(context(3, true))) {
     std::string_view extensions;
     if (!reader.read(context(3, true), extensions) || !valid_extensions(extensions)) {
-      return "the extensions are malformed";
+      return refuse("the extensions are malformed");
     }
   }
-  if (!reader.empty()) return "unexpected fields after the extensions";
-  return std::nullopt;
+  if (!reader.empty()) return refuse("unexpected fields after the extensions");
+  return version;
 }
 
 }  // namespace
@@ -433,37 +436,34 @@ Result<std::string> find_pem_certificate(std::string_view text) {
   // Every block is decoded, even after the certificate: one bad block fails the whole text.
   while (!text.empty() && next_pem_block(text, block)) {
     any_block = true;
-    std::string contents;
-    if (auto problem = decode_pem_block(block, contents)) {
-      return Status::invalid_input(std::move(*problem));
-    }
+    auto contents = decode_pem_block(block);
+    if (!contents) return std::move(contents).status();
     if (!certificate && (block.label == "CERTIFICATE" || block.label == "X509 CERTIFICATE")) {
-      certificate = std::move(contents);
+      certificate = std::move(contents).value();
     }
   }
-  if (!any_block) return Status::invalid_input("no PEM certificate found");
-  if (!certificate) return Status::invalid_input("the PEM data holds no CERTIFICATE block");
+  if (!any_block) return refuse("no PEM certificate found");
+  if (!certificate) return refuse("the PEM data holds no CERTIFICATE block");
   return std::move(*certificate);
 }
 
 Status check_certificate_der(std::string_view der) {
-  const auto refuse = [](std::string reason) { return Status::invalid_input(std::move(reason)); };
   std::string_view certificate;
   if (!single(der, kSequence, certificate))
     return refuse("the certificate is not a single DER SEQUENCE");
   DerReader reader(certificate);
   std::string_view tbs;
   if (!reader.read(kSequence, tbs)) return refuse("the certificate has no TBSCertificate");
-  unsigned version = 0;
-  if (auto problem = tbs_problem(tbs, version)) return refuse(std::move(*problem));
+  auto version = check_tbs(tbs);
+  if (!version) return version.status();
   if (!valid_algorithm_identifier(reader)) return refuse("the signature algorithm is malformed");
   std::string_view signature;
   if (!reader.read(kBitString, signature) || !valid_bit_string(signature)) {
     return refuse("the signature is malformed");
   }
   if (!reader.empty()) return refuse("unexpected data after the signature");
-  if (version != 0 && version != 2)
-    return refuse("unsupported X.509 version " + std::to_string(version + 1));
+  if (*version != 0 && *version != 2)
+    return refuse("unsupported X.509 version " + std::to_string(*version + 1));
   return Status::ok();
 }
 

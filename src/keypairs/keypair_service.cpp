@@ -1,7 +1,7 @@
 // KeypairService: the order of checks and the messages follow Nova's KeypairAPI.
 #include "keypairs/keypair_service.h"
 
-#include <stdexcept>
+#include <exception>
 
 #include "common/async.h"
 #include "common/utf8.h"
@@ -82,10 +82,6 @@ Result<std::string> fingerprint_of(const std::string& type, const std::string& p
 }
 
 // A generated keypair; nothing when x509 generation refuses the user id, or when OpenSSL failed.
-struct Generation {
-  std::optional<crypto::GeneratedKeypair> made;
-  bool failed = false;
-};
 
 }  // namespace
 
@@ -154,29 +150,31 @@ asio::awaitable<Result<CreatedKeypair>> KeypairService::create(const CreateReque
     if (existing) co_return duplicate(request.name);
     if (!existing.status().is(ErrorKind::not_found)) co_return unavailable();
     // Slow: RSA generation (unless the pool has a key ready), on its own threads.
-    Generation generation = co_await run_on(generation_pool_, [this, &request] {
-      std::optional<crypto::RsaKey> pooled = pool_ ? pool_->take() : std::nullopt;
-      crypto::RsaKey key = pooled ? std::move(*pooled) : crypto::generate_rsa_key();
-      Generation g;
-      try {
-        if (!key) throw std::runtime_error("RSA key generation failed");
-        if (request.type == "x509") {
-          auto made = crypto::x509_keypair_from(key, request.user_id);
-          if (made) g.made = std::move(made).value();
-        } else {
-          g.made = crypto::ssh_keypair_from(key);
-        }
-      } catch (const std::exception&) {
-        g.failed = true;  // on a pool thread: nothing may escape
-      }
-      return g;
-    });
-    if (generation.failed) co_return Status::internal("Key generation failed.");
-    if (!generation.made)
-      co_return Status::invalid_input("Failed to generate an X509 certificate for this user id.");
-    row.public_key = std::move(generation.made->public_key);
-    row.fingerprint = std::move(generation.made->fingerprint);
-    private_key = std::move(generation.made->private_key);
+    auto generated =
+        co_await run_on(generation_pool_, [this, &request]() -> Result<crypto::GeneratedKeypair> {
+          const Status failed = Status::internal("Key generation failed.");
+          try {  // on a pool thread: nothing may escape (std::bad_alloc)
+            std::optional<crypto::RsaKey> pooled = pool_ ? pool_->take() : std::nullopt;
+            crypto::RsaKey key = pooled ? std::move(*pooled) : crypto::generate_rsa_key();
+            if (!key) return failed;
+            if (request.type != "x509") {
+              auto made = crypto::ssh_keypair_from(key);
+              if (!made) return failed;
+              return made;
+            }
+            auto made = crypto::x509_keypair_from(key, request.user_id);
+            if (!made)
+              return Status::invalid_input(
+                  "Failed to generate an X509 certificate for this user id.");
+            return made;
+          } catch (const std::exception&) {
+            return failed;
+          }
+        });
+    if (!generated) co_return std::move(generated).status();
+    row.public_key = std::move(generated->public_key);
+    row.fingerprint = std::move(generated->fingerprint);
+    private_key = std::move(generated->private_key);
   }
 
   auto stored = co_await store_.create(row, quota_);

@@ -5,7 +5,6 @@
 #include <sqlite3.h>
 
 #include <cctype>
-#include <stdexcept>
 
 #include "store/sqlite_connection.h"
 
@@ -23,14 +22,13 @@ class SqliteNovaSource final : public NovaKeypairSource {
     // Which columns are there: Nova's API database has no "deleted" column, old cell
     // databases do.
     bool has_table = false;
-    try {
-      store::SqliteBinding b(connection_->statement("PRAGMA table_info(key_pairs)"));
-      while (b.step() == SQLITE_ROW) {
-        has_table = true;
-        if (b.column_text(1) == "deleted") has_deleted_ = true;
-      }
-    } catch (const std::exception&) {
+    auto columns = connection_->statement("PRAGMA table_info(key_pairs)");
+    if (!columns)
       return Status::unavailable("cannot read " + path + ": " + connection_->error_message());
+    store::SqliteBinding b(**columns);
+    while (b.step() == SQLITE_ROW) {
+      has_table = true;
+      if (b.column_text(1) == "deleted") has_deleted_ = true;
     }
     if (!has_table)
       return Status::unavailable(path + " has no key_pairs table (is it Nova's API database?)");
@@ -38,10 +36,9 @@ class SqliteNovaSource final : public NovaKeypairSource {
   }
 
   Result<std::int64_t> count() override {
-    try {
-      store::SqliteBinding b(connection_->statement("SELECT count(*) FROM key_pairs"));
+    if (auto counting = connection_->statement("SELECT count(*) FROM key_pairs"); counting) {
+      store::SqliteBinding b(**counting);
       if (b.step() == SQLITE_ROW) return b.column_int(0);
-    } catch (const std::exception&) {
     }
     return Status::unavailable("cannot count key_pairs: " + connection_->error_message());
   }
@@ -52,8 +49,8 @@ class SqliteNovaSource final : public NovaKeypairSource {
     sql += has_deleted_ ? ", deleted" : ", 0";
     sql += " FROM key_pairs WHERE id > ?1 ORDER BY id LIMIT ?2";
     int rc = SQLITE_ERROR;
-    try {
-      store::SqliteBinding b(connection_->statement(sql));
+    if (auto statement = connection_->statement(sql); statement) {
+      store::SqliteBinding b(**statement);
       b.integer(1, after_id).integer(2, static_cast<std::int64_t>(max));
       while ((rc = b.step()) == SQLITE_ROW) {
         NovaKeypairRow row;
@@ -67,8 +64,6 @@ class SqliteNovaSource final : public NovaKeypairSource {
         row.deleted = b.column_int(store::kKeypairColumnCount) != 0;
         out.push_back(std::move(row));
       }
-    } catch (const std::exception&) {
-      rc = SQLITE_ERROR;
     }
     if (rc != SQLITE_DONE)
       return Status::unavailable("cannot read key_pairs: " + connection_->error_message());

@@ -25,7 +25,7 @@ class InstrumentedKeypairStore final : public KeypairStore {
   void create_async(const StoredKeypair& keypair, std::int64_t quota, CreateDone done) override;
   void remove_async(const std::string& user_id, const std::string& name, RemoveDone done) override;
   bool healthy() override;
-  std::string write_problem() override { return inner_.write_problem(); }
+  Status write_status() override { return inner_.write_status(); }
 
  private:
   KeypairStore& inner_;

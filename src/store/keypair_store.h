@@ -81,10 +81,10 @@ class KeypairStore {
   // A cheap probe for /healthcheck: true when the store can serve requests now.
   virtual bool healthy() { return count("").is_ok(); }
 
-  // Empty while writes succeed; otherwise why the last write failed (e.g. "database or disk is
-  // full"), for /healthcheck. A store that knows its writes fail probes, now and then, whether
-  // they work again, so the answer recovers without a client's write.
-  virtual std::string write_problem() { return {}; }
+  // ok while writes succeed; otherwise unavailable saying why the last write failed (e.g.
+  // "database or disk is full"), for /healthcheck. A store that knows its writes fail probes,
+  // now and then, whether they work again, so the answer recovers without a client's write.
+  virtual Status write_status() { return Status::ok(); }
 };
 
 // What keypaird-manage needs beyond serving: backups and restores. A second interface, so that

@@ -135,6 +135,9 @@ const std::vector<Prepared>& prepared_statements() {
   return statements;
 }
 
+// ok for a result, else its error.
+Status status_of(const Result<PgResult>& r) { return r.is_ok() ? Status::ok() : r.status(); }
+
 // libpq's messages span lines ("...\n\tThis probably means..."); logs want one.
 std::string one_line(const char* text) {
   std::string out;
@@ -221,52 +224,53 @@ class PostgresConnection {
     std::string setup = "SET client_min_messages = warning; SET statement_timeout = " + ms +
                         "; SET lock_timeout = " + ms +
                         "; SET idle_in_transaction_session_timeout = " + ms;
-    if (!c->command(setup.c_str(), deadline)) {
-      return Status::unavailable(c->last_error_);
-    }
+    if (Status set = c->command(setup.c_str(), deadline); !set) return set;
     if (prepare) {
       for (const auto& p : prepared_statements()) {
-        if (!PQsendPrepare(c->conn_, p.name, p.sql.c_str(), p.params, nullptr) ||
-            !c->finish(deadline, PGRES_COMMAND_OK)) {
+        Status prepared = PQsendPrepare(c->conn_, p.name, p.sql.c_str(), p.params, nullptr)
+                              ? status_of(c->finish(deadline, PGRES_COMMAND_OK))
+                              : c->send_failed();
+        if (!prepared)
           return Status::unavailable("cannot prepare " + std::string(p.name) + ": " +
-                                     c->last_error_);
-        }
+                                     prepared.message());
       }
     }
     c->successes_ = 0;
     return c;
   }
 
+  // Every call below that talks to the server answers unavailable with libpq's or the
+  // server's message (on one line) when it fails; a connection left in an unknown state is
+  // marked broken.
+
   // A simple-protocol command (or several separated by ';') that returns no rows.
-  bool command(const char* sql, Clock::time_point deadline) {
-    return query(sql, deadline, PGRES_COMMAND_OK) != nullptr;
+  Status command(const char* sql, Clock::time_point deadline) {
+    return status_of(query(sql, deadline, PGRES_COMMAND_OK));
   }
 
   // A simple-protocol query without parameters; the result when its status is `expected`.
-  PgResult query(const char* sql, Clock::time_point deadline,
-                 ExecStatusType expected = PGRES_TUPLES_OK) {
-    if (!PQsendQuery(conn_, sql)) {
-      send_failed();
-      return nullptr;
-    }
+  Result<PgResult> query(const char* sql, Clock::time_point deadline,
+                         ExecStatusType expected = PGRES_TUPLES_OK) {
+    if (!PQsendQuery(conn_, sql)) return send_failed();
     return finish(deadline, expected);
   }
 
-  // Runs a prepared statement; the result when it succeeded with `expected`, else null.
-  PgResult run(const char* statement, const std::vector<const char*>& params,
-               Clock::time_point deadline, ExecStatusType expected = PGRES_TUPLES_OK) {
+  // Runs a prepared statement; the result when it succeeded with `expected`.
+  Result<PgResult> run(const char* statement, const std::vector<const char*>& params,
+                       Clock::time_point deadline, ExecStatusType expected = PGRES_TUPLES_OK) {
     if (!PQsendQueryPrepared(conn_, statement, static_cast<int>(params.size()), params.data(),
-                             nullptr, nullptr, 0)) {
-      send_failed();
-      return nullptr;
-    }
+                             nullptr, nullptr, 0))
+      return send_failed();
     return finish(deadline, expected);
   }
 
-  // COMMIT, and whether it really committed (an aborted transaction answers ROLLBACK).
-  bool commit(Clock::time_point deadline) {
-    PgResult r = query("COMMIT", deadline, PGRES_COMMAND_OK);
-    return r && std::string_view(PQcmdStatus(r.get())) == "COMMIT";
+  // COMMIT; ok only when it really committed (an aborted transaction answers ROLLBACK).
+  Status commit(Clock::time_point deadline) {
+    auto r = query("COMMIT", deadline, PGRES_COMMAND_OK);
+    if (!r) return r.status();
+    if (std::string_view(PQcmdStatus(r->get())) != "COMMIT")
+      return Status::unavailable("the transaction was rolled back instead of committed");
+    return Status::ok();
   }
 
   // Sends ROLLBACK after a failed statement inside a transaction (best effort: a connection
@@ -279,7 +283,6 @@ class PostgresConnection {
   // Successful round trips since the connection was last handed out.
   int successes() const { return successes_; }
   void handed_out() { successes_ = 0; }
-  const std::string& last_error() const { return last_error_; }
 
   // An idle connection whose server went away has something to read (a termination notice or
   // end of file); checks that without waiting.
@@ -299,9 +302,10 @@ class PostgresConnection {
     return conn_ ? one_line(PQerrorMessage(conn_)) : "no connection";
   }
 
-  void send_failed() {
-    last_error_ = error_message();
+  // After a send (or a read) that libpq refused: the connection is not reused.
+  Status send_failed() {
     broken_ = true;
+    return Status::unavailable(error_message());
   }
 
   // Waits until the socket is ready for `events` or the deadline passes.
@@ -317,39 +321,36 @@ class PostgresConnection {
     }
   }
 
-  // Collects every result of what was sent; the last one must have status `expected`.
-  PgResult finish(Clock::time_point deadline, ExecStatusType expected) {
+  // Collects every result of what was sent; the last one must have status `expected`. The
+  // first result with another status is the error.
+  Result<PgResult> finish(Clock::time_point deadline, ExecStatusType expected) {
     PgResult last;
-    bool failed = false;
+    Status failure;
     for (;;) {
       while (PQisBusy(conn_)) {
         if (!wait(POLLIN, deadline)) {
           // Mid-query: the protocol state is unknown, so the connection cannot be reused. The
           // server's own statement_timeout ends the query if the server is merely slow.
-          last_error_ = "timed out waiting for the database";
           broken_ = true;
-          return nullptr;
+          return Status::unavailable("timed out waiting for the database");
         }
-        if (!PQconsumeInput(conn_)) {
-          send_failed();
-          return nullptr;
-        }
+        if (!PQconsumeInput(conn_)) return send_failed();
       }
       PGresult* r = PQgetResult(conn_);
       if (!r) break;
-      if (PQresultStatus(r) != expected && !failed) {
-        failed = true;
+      if (PQresultStatus(r) != expected && failure.is_ok()) {
         const char* message = PQresultErrorMessage(r);
-        last_error_ = one_line(message && *message ? message : PQresStatus(PQresultStatus(r)));
+        failure = Status::unavailable(
+            one_line(message && *message ? message : PQresStatus(PQresultStatus(r))));
       }
       last.reset(r);
     }
     if (PQstatus(conn_) != CONNECTION_OK) {
-      if (!failed) last_error_ = error_message();
       broken_ = true;
-      return nullptr;
+      return failure.is_ok() ? Status::unavailable(error_message()) : failure;
     }
-    if (failed || !last) return nullptr;
+    if (!failure.is_ok()) return failure;
+    if (!last) return Status::unavailable("the database sent no result");
     ++successes_;
     return last;
   }
@@ -357,50 +358,58 @@ class PostgresConnection {
   PGconn* conn_ = nullptr;
   bool broken_ = false;
   int successes_ = 0;
-  std::string last_error_;
 };
 
 namespace {
 
-void migrate(PostgresConnection& c, Clock::time_point deadline) {
-  auto fail = [&]() -> void {
-    throw std::runtime_error("schema migration failed: " + c.last_error());
+// Creates or upgrades the schema, in one transaction. unavailable saying why when that fails;
+// internal when the database holds a schema newer than this build's.
+Status migrate(PostgresConnection& c, Clock::time_point deadline) {
+  auto fail = [](const Status& why) {
+    return Status::unavailable("schema migration failed: " + why.message());
   };
-  if (!c.command("BEGIN", deadline)) fail();
+  if (Status begun = c.command("BEGIN", deadline); !begun) return fail(begun);
   // Nodes starting together queue here; the first creates the tables, the others find them.
-  if (!c.query((std::string("SELECT pg_advisory_xact_lock(") + kMigrationLockKey + ")").c_str(),
-               deadline))
-    fail();
-  if (!c.command("CREATE TABLE IF NOT EXISTS keypaird_schema_version (version integer NOT NULL)",
-                 deadline))
-    fail();
-  PgResult r = c.query("SELECT coalesce(max(version), 0) FROM keypaird_schema_version", deadline);
-  if (!r) fail();
-  std::int64_t version = to_int(PQgetvalue(r.get(), 0, 0));
+  if (auto locked =
+          c.query((std::string("SELECT pg_advisory_xact_lock(") + kMigrationLockKey + ")").c_str(),
+                  deadline);
+      !locked)
+    return fail(locked.status());
+  if (Status created =
+          c.command("CREATE TABLE IF NOT EXISTS keypaird_schema_version (version integer NOT NULL)",
+                    deadline);
+      !created)
+    return fail(created);
+  auto r = c.query("SELECT coalesce(max(version), 0) FROM keypaird_schema_version", deadline);
+  if (!r) return fail(r.status());
+  std::int64_t version = to_int(PQgetvalue(r->get(), 0, 0));
   if (version > PostgresKeypairStore::kSchemaVersion) {
     c.rollback(deadline);
-    throw std::runtime_error("database schema version " + std::to_string(version) +
-                             " is newer than this keypaird understands (" +
-                             std::to_string(PostgresKeypairStore::kSchemaVersion) + ")");
+    return Status::internal("database schema version " + std::to_string(version) +
+                            " is newer than this keypaird understands (" +
+                            std::to_string(PostgresKeypairStore::kSchemaVersion) + ")");
   }
   if (version < 1) {
     // COLLATE "C": names compare byte by byte whatever the database's collation, so lists come
     // out in the same order as from SQLite, and the unique index serves ordered scans.
-    if (!c.command("CREATE TABLE key_pairs ("
-                   " id bigserial PRIMARY KEY,"
-                   " user_id text COLLATE \"C\" NOT NULL,"
-                   " name text COLLATE \"C\" NOT NULL,"
-                   " fingerprint text,"
-                   " public_key text,"
-                   " type text NOT NULL DEFAULT 'ssh' CHECK (type IN ('ssh', 'x509')),"
-                   " created_at timestamp(6) without time zone NOT NULL,"
-                   " updated_at timestamp(6) without time zone,"
-                   " CONSTRAINT key_pairs_user_id_name_key UNIQUE (user_id, name))",
-                   deadline) ||
-        !c.command("INSERT INTO keypaird_schema_version (version) VALUES (1)", deadline))
-      fail();
+    Status created = c.command(
+        "CREATE TABLE key_pairs ("
+        " id bigserial PRIMARY KEY,"
+        " user_id text COLLATE \"C\" NOT NULL,"
+        " name text COLLATE \"C\" NOT NULL,"
+        " fingerprint text,"
+        " public_key text,"
+        " type text NOT NULL DEFAULT 'ssh' CHECK (type IN ('ssh', 'x509')),"
+        " created_at timestamp(6) without time zone NOT NULL,"
+        " updated_at timestamp(6) without time zone,"
+        " CONSTRAINT key_pairs_user_id_name_key UNIQUE (user_id, name))",
+        deadline);
+    if (created)
+      created = c.command("INSERT INTO keypaird_schema_version (version) VALUES (1)", deadline);
+    if (!created) return fail(created);
   }
-  if (!c.commit(deadline)) fail();
+  if (Status committed = c.commit(deadline); !committed) return fail(committed);
+  return Status::ok();
 }
 
 }  // namespace
@@ -425,7 +434,8 @@ PostgresKeypairStore::PostgresKeypairStore(PostgresOptions options) : options_(s
   if (!c.is_ok())
     throw std::runtime_error("cannot connect to " + redact_database_url(options_.url) + ": " +
                              c.status().message());
-  migrate(**c, deadline);
+  if (Status migrated = migrate(**c, deadline); !migrated)
+    throw std::runtime_error(migrated.message());
 }
 
 PostgresKeypairStore::~PostgresKeypairStore() = default;
@@ -500,10 +510,11 @@ Status PostgresKeypairStore::with_connection(
     if (!c) return unavailable();
     Status status = work(*c);
     bool failed = status.is(ErrorKind::unavailable);
-    if (failed) warn(c->last_error());
+    if (failed) warn(status.message());
     bool retry = c->broken() && reused && c->successes() == 0 && failed;
     release(std::move(c));
-    if (!retry) return status;
+    // Callers hear the store's one unavailable message; the database's reason went to the log.
+    if (!retry) return failed ? unavailable() : status;
   }
   return unavailable();
 }
@@ -522,11 +533,11 @@ keypaird::Result<StoredKeypair> PostgresKeypairStore::get(const std::string& use
   auto deadline = Clock::now() + options_.timeout;
   const std::string user_column = to_column(user_id), name_column = to_column(name);
   StoredKeypair out;
-  Status status = with_connection(deadline, [&](PostgresConnection& c) {
-    PgResult r = c.run("get", {user_column.c_str(), name_column.c_str()}, deadline);
-    if (!r) return unavailable();
-    if (PQntuples(r.get()) == 0) return not_found();
-    read_row(r.get(), 0, out);
+  Status status = with_connection(deadline, [&](PostgresConnection& c) -> Status {
+    auto r = c.run("get", {user_column.c_str(), name_column.c_str()}, deadline);
+    if (!r) return r.status();
+    if (PQntuples(r->get()) == 0) return not_found();
+    read_row(r->get(), 0, out);
     return Status::ok();
   });
   if (!status) return status;
@@ -542,13 +553,12 @@ keypaird::Result<std::vector<StoredKeypair>> PostgresKeypairStore::list(
   const std::string after_column = after_name ? to_column(*after_name) : std::string();
   std::string limit_text = limit ? std::to_string(*limit) : "";
   const char* limit_param = limit ? limit_text.c_str() : nullptr;  // NULL: no limit
-  Status status = with_connection(deadline, [&](PostgresConnection& c) {
-    PgResult r = after_name
-                     ? c.run("list_after", {user_column.c_str(), after_column.c_str(), limit_param},
-                             deadline)
-                     : c.run("list_all", {user_column.c_str(), limit_param}, deadline);
-    if (!r) return unavailable();
-    out = read_rows(r.get());
+  Status status = with_connection(deadline, [&](PostgresConnection& c) -> Status {
+    auto r = after_name ? c.run("list_after",
+                                {user_column.c_str(), after_column.c_str(), limit_param}, deadline)
+                        : c.run("list_all", {user_column.c_str(), limit_param}, deadline);
+    if (!r) return r.status();
+    out = read_rows(r->get());
     return Status::ok();
   });
   if (!status) return status;
@@ -559,10 +569,10 @@ keypaird::Result<std::int64_t> PostgresKeypairStore::count(const std::string& us
   auto deadline = Clock::now() + options_.timeout;
   const std::string user_column = to_column(user_id);
   std::int64_t out = 0;
-  Status status = with_connection(deadline, [&](PostgresConnection& c) {
-    PgResult r = c.run("count", {user_column.c_str()}, deadline);
-    if (!r) return unavailable();
-    out = to_int(PQgetvalue(r.get(), 0, 0));
+  Status status = with_connection(deadline, [&](PostgresConnection& c) -> Status {
+    auto r = c.run("count", {user_column.c_str()}, deadline);
+    if (!r) return r.status();
+    out = to_int(PQgetvalue(r->get(), 0, 0));
     return Status::ok();
   });
   if (!status) return status;
@@ -576,34 +586,35 @@ keypaird::Result<StoredKeypair> PostgresKeypairStore::create(const StoredKeypair
   const std::string user_column = to_column(k.user_id), name_column = to_column(k.name),
                     key_column = to_column(k.public_key);
   auto deadline = Clock::now() + options_.timeout;
-  Status status = with_connection(deadline, [&](PostgresConnection& c) {
-    if (!c.command("BEGIN", deadline)) return unavailable();
-    auto abort = [&] {
+  Status status = with_connection(deadline, [&](PostgresConnection& c) -> Status {
+    if (Status begun = c.command("BEGIN", deadline); !begun) return begun;
+    auto abort = [&](const Status& why) {
       c.rollback(deadline);
-      return unavailable();
+      return why;
     };
     // One creator per user at a time across all nodes, so the count below stays true until
     // this transaction commits: the quota can never be overshot.
-    if (!c.run("lock_user", {user_column.c_str()}, deadline)) return abort();
-    PgResult counted = c.run("count", {user_column.c_str()}, deadline);
-    if (!counted) return abort();
-    if (quota >= 0 && to_int(PQgetvalue(counted.get(), 0, 0)) >= quota) {
+    if (auto locked = c.run("lock_user", {user_column.c_str()}, deadline); !locked)
+      return abort(locked.status());
+    auto counted = c.run("count", {user_column.c_str()}, deadline);
+    if (!counted) return abort(counted.status());
+    if (quota >= 0 && to_int(PQgetvalue(counted->get(), 0, 0)) >= quota) {
       c.rollback(deadline);
       return quota_full();
     }
     std::string created_at = current_timestamp();
-    PgResult inserted = c.run("insert",
-                              {user_column.c_str(), name_column.c_str(), k.fingerprint.c_str(),
-                               key_column.c_str(), k.type.c_str(), created_at.c_str()},
-                              deadline);
-    if (!inserted) return abort();
-    if (PQntuples(inserted.get()) == 0) {
+    auto inserted = c.run("insert",
+                          {user_column.c_str(), name_column.c_str(), k.fingerprint.c_str(),
+                           key_column.c_str(), k.type.c_str(), created_at.c_str()},
+                          deadline);
+    if (!inserted) return abort(inserted.status());
+    if (PQntuples(inserted->get()) == 0) {
       c.rollback(deadline);
       return name_taken();
     }
-    std::int64_t id = to_int(PQgetvalue(inserted.get(), 0, 0));
+    std::int64_t id = to_int(PQgetvalue(inserted->get(), 0, 0));
     // If COMMIT's answer is lost the row may or may not exist; the caller hears unavailable.
-    if (!c.commit(deadline)) return unavailable();
+    if (Status committed = c.commit(deadline); !committed) return committed;
     stored = k;
     stored.id = id;
     stored.created_at = std::move(created_at);
@@ -616,17 +627,17 @@ keypaird::Result<StoredKeypair> PostgresKeypairStore::create(const StoredKeypair
 Status PostgresKeypairStore::remove(const std::string& user_id, const std::string& name) {
   auto deadline = Clock::now() + options_.timeout;
   const std::string user_column = to_column(user_id), name_column = to_column(name);
-  return with_connection(deadline, [&](PostgresConnection& c) {
+  return with_connection(deadline, [&](PostgresConnection& c) -> Status {
     // In a transaction of its own so that a connection found dead at BEGIN is safe to retry.
-    if (!c.command("BEGIN", deadline)) return unavailable();
-    PgResult r =
+    if (Status begun = c.command("BEGIN", deadline); !begun) return begun;
+    auto r =
         c.run("delete", {user_column.c_str(), name_column.c_str()}, deadline, PGRES_COMMAND_OK);
     if (!r) {
       c.rollback(deadline);
-      return unavailable();
+      return r.status();
     }
-    bool deleted = to_int(PQcmdTuples(r.get())) > 0;
-    if (!c.commit(deadline)) return unavailable();
+    bool deleted = to_int(PQcmdTuples(r->get())) > 0;
+    if (Status committed = c.commit(deadline); !committed) return committed;
     return deleted ? Status::ok() : not_found();
   });
 }
@@ -636,10 +647,10 @@ keypaird::Result<std::vector<StoredKeypair>> PostgresKeypairStore::scan(std::int
   auto deadline = Clock::now() + options_.timeout;
   const std::string after = std::to_string(after_id), count = std::to_string(limit);
   std::vector<StoredKeypair> out;
-  Status status = with_connection(deadline, [&](PostgresConnection& c) {
-    PgResult r = c.run("scan", {after.c_str(), count.c_str()}, deadline);
-    if (!r) return unavailable();
-    out = read_rows(r.get());
+  Status status = with_connection(deadline, [&](PostgresConnection& c) -> Status {
+    auto r = c.run("scan", {after.c_str(), count.c_str()}, deadline);
+    if (!r) return r.status();
+    out = read_rows(r->get());
     return Status::ok();
   });
   if (!status) return status;
@@ -649,10 +660,10 @@ keypaird::Result<std::vector<StoredKeypair>> PostgresKeypairStore::scan(std::int
 keypaird::Result<std::int64_t> PostgresKeypairStore::count_all() {
   auto deadline = Clock::now() + options_.timeout;
   std::int64_t out = 0;
-  Status status = with_connection(deadline, [&](PostgresConnection& c) {
-    PgResult r = c.run("count_all", {}, deadline);
-    if (!r) return unavailable();
-    out = to_int(PQgetvalue(r.get(), 0, 0));
+  Status status = with_connection(deadline, [&](PostgresConnection& c) -> Status {
+    auto r = c.run("count_all", {}, deadline);
+    if (!r) return r.status();
+    out = to_int(PQgetvalue(r->get(), 0, 0));
     return Status::ok();
   });
   if (!status) return status;
@@ -664,37 +675,41 @@ keypaird::Result<std::vector<Status>> PostgresKeypairStore::restore(
   // Restores are bulk work: a longer budget than one request's.
   auto deadline = Clock::now() + options_.timeout * 10;
   std::vector<bool> inserted(rows.size(), false);
-  Status status = with_connection(deadline, [&](PostgresConnection& c) {
+  Status status = with_connection(deadline, [&](PostgresConnection& c) -> Status {
     inserted.assign(rows.size(), false);
-    if (!c.command("BEGIN", deadline)) return unavailable();
-    auto abort = [&] {
+    if (Status begun = c.command("BEGIN", deadline); !begun) return begun;
+    auto abort = [&](const Status& why) {
       c.rollback(deadline);
-      return unavailable();
+      return why;
     };
     // Rows with their own id first, then the sequence moved past them, then rows that get a
     // new id: so a new id never collides with one restored in the same batch.
     for (int pass = 0; pass < 2; ++pass) {
       bool with_id = pass == 0;
-      if (!with_id && !c.run("advance_ids", {}, deadline)) return abort();
+      if (!with_id) {
+        if (auto advanced = c.run("advance_ids", {}, deadline); !advanced)
+          return abort(advanced.status());
+      }
       for (std::size_t i = 0; i < rows.size(); ++i) {
         const StoredKeypair& k = rows[i];
         if ((k.id > 0) != with_id) continue;
         const std::string id = std::to_string(k.id), user = to_column(k.user_id),
                           name = to_column(k.name), key = to_column(k.public_key);
-        PgResult r = with_id ? c.run("restore_with_id",
-                                     {id.c_str(), user.c_str(), name.c_str(), k.fingerprint.c_str(),
-                                      key.c_str(), k.type.c_str(), k.created_at.c_str()},
-                                     deadline)
-                             : c.run("restore_new_id",
-                                     {user.c_str(), name.c_str(), k.fingerprint.c_str(),
-                                      key.c_str(), k.type.c_str(), k.created_at.c_str()},
-                                     deadline);
-        if (!r) return abort();
-        inserted[i] = PQntuples(r.get()) > 0;
+        auto r = with_id ? c.run("restore_with_id",
+                                 {id.c_str(), user.c_str(), name.c_str(), k.fingerprint.c_str(),
+                                  key.c_str(), k.type.c_str(), k.created_at.c_str()},
+                                 deadline)
+                         : c.run("restore_new_id",
+                                 {user.c_str(), name.c_str(), k.fingerprint.c_str(), key.c_str(),
+                                  k.type.c_str(), k.created_at.c_str()},
+                                 deadline);
+        if (!r) return abort(r.status());
+        inserted[i] = PQntuples(r->get()) > 0;
       }
     }
-    if (!c.run("advance_ids", {}, deadline)) return abort();
-    if (!c.commit(deadline)) return unavailable();
+    if (auto advanced = c.run("advance_ids", {}, deadline); !advanced)
+      return abort(advanced.status());
+    if (Status committed = c.commit(deadline); !committed) return committed;
     return Status::ok();
   });
   if (!status) return status;

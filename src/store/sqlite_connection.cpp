@@ -4,14 +4,17 @@
 
 #include <sqlite3.h>
 
-#include <stdexcept>
 #include <utility>
 
 namespace keypaird::store {
 
-SqliteStatement::SqliteStatement(sqlite3* db, const char* sql) {
-  if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK)
-    throw std::runtime_error(std::string("sqlite prepare failed: ") + sqlite3_errmsg(db));
+Result<SqliteStatement> SqliteStatement::prepare(sqlite3* db, const char* sql) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(stmt);  // null after a failure, but say so
+    return Status::unavailable(std::string("sqlite prepare failed: ") + sqlite3_errmsg(db));
+  }
+  return SqliteStatement(stmt);
 }
 
 SqliteStatement::~SqliteStatement() { sqlite3_finalize(stmt_); }
@@ -59,19 +62,20 @@ std::optional<std::string> SqliteBinding::column_optional_text(int column) {
   return column_text(column);
 }
 
-SqliteConnection::SqliteConnection(const std::string& path) {
+Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(const std::string& path) {
+  std::unique_ptr<SqliteConnection> connection(new SqliteConnection());
   int rc =
-      sqlite3_open_v2(path.c_str(), &db_,
+      sqlite3_open_v2(path.c_str(), &connection->db_,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  if (rc != SQLITE_OK) {
-    std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
-    sqlite3_close(db_);
-    throw std::runtime_error("cannot open database " + path + ": " + message);
-  }
-  sqlite3_busy_timeout(db_, 10000);
-  exec("PRAGMA journal_mode=WAL");
-  exec("PRAGMA synchronous=FULL");
-  exec("PRAGMA foreign_keys=ON");
+  if (rc != SQLITE_OK)  // the destructor closes the handle SQLite may have allocated
+    return Status::unavailable(
+        "cannot open database " + path + ": " +
+        (connection->db_ ? sqlite3_errmsg(connection->db_) : sqlite3_errstr(rc)));
+  sqlite3_busy_timeout(connection->db_, 10000);
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"})
+    if (Status set = connection->exec(pragma); !set) return set;
+  return connection;
 }
 
 Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open_read_only(
@@ -89,20 +93,24 @@ SqliteConnection::~SqliteConnection() {
   sqlite3_close(db_);
 }
 
-void SqliteConnection::exec(const char* sql) {
+Status SqliteConnection::exec(const char* sql) {
   char* error = nullptr;
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
     std::string message = error ? error : "unknown error";
     sqlite3_free(error);
-    throw std::runtime_error(std::string("sqlite: ") + message + " (in: " + sql + ")");
+    return Status::unavailable(std::string("sqlite: ") + message + " (in: " + sql + ")");
   }
+  return Status::ok();
 }
 
-SqliteStatement& SqliteConnection::statement(const std::string& sql) {
+Result<SqliteStatement*> SqliteConnection::statement(const std::string& sql) {
   auto it = statements_.find(sql);
-  if (it == statements_.end())
-    it = statements_.emplace(sql, SqliteStatement(db_, sql.c_str())).first;
-  return it->second;
+  if (it == statements_.end()) {
+    auto prepared = SqliteStatement::prepare(db_, sql.c_str());
+    if (!prepared) return std::move(prepared).status();
+    it = statements_.emplace(sql, std::move(prepared).value()).first;
+  }
+  return &it->second;
 }
 
 std::string SqliteConnection::error_message() const { return sqlite3_errmsg(db_); }

@@ -24,9 +24,9 @@ namespace keypaird::store {
 class SqliteStatement {
  public:
   SqliteStatement() = default;
-  // Prepares `sql` for reuse (SQLITE_PREPARE_PERSISTENT). Throws std::runtime_error
-  // ("sqlite prepare failed: ...") when SQLite refuses it.
-  SqliteStatement(sqlite3* db, const char* sql);
+  // Prepares `sql` for reuse (SQLITE_PREPARE_PERSISTENT); unavailable ("sqlite prepare failed:
+  // ...") when SQLite refuses it.
+  static Result<SqliteStatement> prepare(sqlite3* db, const char* sql);
   ~SqliteStatement();
   SqliteStatement(SqliteStatement&& other) noexcept;
   SqliteStatement& operator=(SqliteStatement&& other) noexcept;
@@ -34,6 +34,8 @@ class SqliteStatement {
   sqlite3_stmt* get() { return stmt_; }
 
  private:
+  explicit SqliteStatement(sqlite3_stmt* stmt) : stmt_(stmt) {}
+
   sqlite3_stmt* stmt_ = nullptr;
 };
 
@@ -67,9 +69,9 @@ class SqliteBinding {
 class SqliteConnection {
  public:
   // The store's connections: read-write, creating the file, WAL journal, synchronous=FULL,
-  // foreign keys on, waiting up to 10 s for a lock. Throws std::runtime_error ("cannot open
-  // database <path>: <reason>") when the database cannot be opened or set up.
-  explicit SqliteConnection(const std::string& path);
+  // foreign keys on, waiting up to 10 s for a lock. unavailable ("cannot open database <path>:
+  // <reason>", or the failed pragma's exec message) when the database cannot be opened or set up.
+  static Result<std::unique_ptr<SqliteConnection>> open(const std::string& path);
   // A read-only connection to an existing file, changing nothing in it (no pragmas); when it
   // cannot be opened, unavailable with SQLite's reason as the message.
   static Result<std::unique_ptr<SqliteConnection>> open_read_only(const std::string& path);
@@ -77,11 +79,12 @@ class SqliteConnection {
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;
 
-  // Runs `sql` (one or more statements, no results). Throws std::runtime_error on failure.
-  void exec(const char* sql);
-  // The prepared statement for `sql`, prepared on first use and kept with the connection.
-  // Throws std::runtime_error when `sql` cannot be prepared.
-  SqliteStatement& statement(const std::string& sql);
+  // Runs `sql` (one or more statements, no results); unavailable ("sqlite: <reason> (in:
+  // <sql>)") on failure.
+  Status exec(const char* sql);
+  // The prepared statement for `sql`, prepared on first use and kept with the connection (the
+  // pointer stays valid as long as the connection); unavailable when `sql` cannot be prepared.
+  Result<SqliteStatement*> statement(const std::string& sql);
   // SQLite's message for the last failed call on this connection.
   std::string error_message() const;
 

@@ -21,7 +21,6 @@ namespace {
 std::atomic<std::uint64_t> next_instance_id{1};
 
 // Short names for this file's many uses of the shared wrapper.
-using Statement = SqliteStatement;
 using Binding = SqliteBinding;
 
 const std::string kGetSql =
@@ -48,22 +47,28 @@ const std::string kProbeSql = "SELECT max(version) FROM schema_version";
 // Rewrites a row as it is: a real write (a WAL frame), with nothing changed.
 const std::string kWriteProbeSql = "UPDATE schema_version SET version = version";
 
-void migrate(SqliteConnection& c) {
-  c.exec("BEGIN IMMEDIATE");
-  try {
-    c.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+// Creates or upgrades the schema, in one transaction; unavailable saying why when that fails
+// (internal when the file holds a schema newer than this build's).
+Status migrate(SqliteConnection& c) {
+  if (Status begun = c.exec("BEGIN IMMEDIATE"); !begun) return begun;
+  auto migrate_in_transaction = [&c]() -> Status {
+    if (Status created =
+            c.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+        !created)
+      return created;
     std::int64_t version = 0;
     {
-      Statement s(c.handle(), "SELECT max(version) FROM schema_version");
-      if (sqlite3_step(s.get()) == SQLITE_ROW) version = sqlite3_column_int64(s.get(), 0);
+      auto s = SqliteStatement::prepare(c.handle(), "SELECT max(version) FROM schema_version");
+      if (!s) return s.status();
+      if (sqlite3_step(s->get()) == SQLITE_ROW) version = sqlite3_column_int64(s->get(), 0);
     }
     if (version > SqliteKeypairStore::kSchemaVersion)
-      throw std::runtime_error("database schema version " + std::to_string(version) +
-                               " is newer than this keypaird understands (" +
-                               std::to_string(SqliteKeypairStore::kSchemaVersion) + ")");
+      return Status::internal("database schema version " + std::to_string(version) +
+                              " is newer than this keypaird understands (" +
+                              std::to_string(SqliteKeypairStore::kSchemaVersion) + ")");
     if (version < 1) {
       // BINARY collation: names compare byte by byte, case-sensitively, as Nova's code expects.
-      c.exec(
+      Status created = c.exec(
           "CREATE TABLE key_pairs ("
           " id INTEGER PRIMARY KEY AUTOINCREMENT,"
           " user_id TEXT NOT NULL,"
@@ -74,13 +79,14 @@ void migrate(SqliteConnection& c) {
           " created_at TEXT NOT NULL,"
           " updated_at TEXT,"
           " UNIQUE (user_id, name))");
-      c.exec("INSERT INTO schema_version (version) VALUES (1)");
+      if (created) created = c.exec("INSERT INTO schema_version (version) VALUES (1)");
+      if (!created) return created;
     }
-    c.exec("COMMIT");
-  } catch (...) {
-    sqlite3_exec(c.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
-    throw;
-  }
+    return c.exec("COMMIT");
+  };
+  Status migrated = migrate_in_transaction();
+  if (!migrated) sqlite3_exec(c.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  return migrated;
 }
 
 }  // namespace
@@ -96,8 +102,11 @@ SqliteKeypairStore::SqliteKeypairStore(const std::string& path)
     file_inode_ = static_cast<std::uint64_t>(st.st_ino);
   }
   ::close(fd);
-  writer_connection_ = std::make_unique<SqliteConnection>(path_);
-  migrate(*writer_connection_);
+  auto writer = SqliteConnection::open(path_);
+  if (!writer) throw std::runtime_error(writer.status().message());
+  writer_connection_ = std::move(writer).value();
+  if (Status migrated = migrate(*writer_connection_); !migrated)
+    throw std::runtime_error(migrated.message());
   writer_thread_ = std::thread([this] { writer_loop(); });
 }
 
@@ -110,69 +119,70 @@ SqliteKeypairStore::~SqliteKeypairStore() {
   if (writer_thread_.joinable()) writer_thread_.join();
 }
 
-SqliteConnection& SqliteKeypairStore::reader() {
+Result<SqliteConnection*> SqliteKeypairStore::reader() {
   // Each thread keeps its own connection per store instance; ids never repeat, so a stale entry
   // of a destroyed store is never used again.
   thread_local std::unordered_map<std::uint64_t, SqliteConnection*> mine;
   auto it = mine.find(instance_id_);
-  if (it != mine.end()) return *it->second;
-  auto connection = std::make_unique<SqliteConnection>(path_);
-  SqliteConnection* raw = connection.get();
+  if (it != mine.end()) return it->second;
+  auto opened = SqliteConnection::open(path_);
+  if (!opened) return std::move(opened).status();
+  SqliteConnection* raw = opened->get();
   {
     MutexLock lock(readers_mutex_);
-    readers_.push_back(std::move(connection));
+    readers_.push_back(std::move(opened).value());
   }
   mine.emplace(instance_id_, raw);
-  return *raw;
+  return raw;
+}
+
+Result<SqliteStatement*> SqliteKeypairStore::read_statement(const std::string& sql) {
+  auto connection = reader();
+  if (!connection) return std::move(connection).status();
+  return (*connection)->statement(sql);
 }
 
 Result<StoredKeypair> SqliteKeypairStore::get(const std::string& user_id, const std::string& name) {
-  try {
-    Binding b(reader().statement(kGetSql));
-    b.text(1, user_id).text(2, name);
-    int rc = b.step();
-    if (rc == SQLITE_ROW) {
-      StoredKeypair row;
-      read_keypair_row(b, row);
-      return row;
-    }
-    return rc == SQLITE_DONE ? not_found() : unavailable();
-  } catch (const std::exception&) {
-    return unavailable();
+  auto statement = read_statement(kGetSql);
+  if (!statement) return unavailable();
+  Binding b(**statement);
+  b.text(1, user_id).text(2, name);
+  int rc = b.step();
+  if (rc == SQLITE_ROW) {
+    StoredKeypair row;
+    read_keypair_row(b, row);
+    return row;
   }
+  return rc == SQLITE_DONE ? not_found() : unavailable();
 }
 
 Result<std::vector<StoredKeypair>> SqliteKeypairStore::list(
     const std::string& user_id, const std::optional<std::string>& after_name,
     std::optional<std::int64_t> limit) {
-  try {
-    std::vector<StoredKeypair> out;
-    std::int64_t max_rows = limit ? *limit : -1;
-    Binding b(reader().statement(after_name ? kListSql : kListAllSql));
-    b.text(1, user_id);
-    if (after_name) {
-      b.text(2, *after_name).integer(3, max_rows);
-    } else {
-      b.integer(2, max_rows);
-    }
-    int rc;
-    while ((rc = b.step()) == SQLITE_ROW) read_keypair_row(b, out.emplace_back());
-    if (rc != SQLITE_DONE) return unavailable();
-    return out;
-  } catch (const std::exception&) {
-    return unavailable();
+  auto statement = read_statement(after_name ? kListSql : kListAllSql);
+  if (!statement) return unavailable();
+  std::vector<StoredKeypair> out;
+  std::int64_t max_rows = limit ? *limit : -1;
+  Binding b(**statement);
+  b.text(1, user_id);
+  if (after_name) {
+    b.text(2, *after_name).integer(3, max_rows);
+  } else {
+    b.integer(2, max_rows);
   }
+  int rc;
+  while ((rc = b.step()) == SQLITE_ROW) read_keypair_row(b, out.emplace_back());
+  if (rc != SQLITE_DONE) return unavailable();
+  return out;
 }
 
 Result<std::int64_t> SqliteKeypairStore::count(const std::string& user_id) {
-  try {
-    Binding b(reader().statement(kCountSql));
-    b.text(1, user_id);
-    if (b.step() != SQLITE_ROW) return unavailable();
-    return b.column_int(0);
-  } catch (const std::exception&) {
-    return unavailable();
-  }
+  auto statement = read_statement(kCountSql);
+  if (!statement) return unavailable();
+  Binding b(**statement);
+  b.text(1, user_id);
+  if (b.step() != SQLITE_ROW) return unavailable();
+  return b.column_int(0);
 }
 
 Result<StoredKeypair> SqliteKeypairStore::create(const StoredKeypair& keypair, std::int64_t quota) {
@@ -213,12 +223,10 @@ bool SqliteKeypairStore::healthy() {
   if (::stat(path_.c_str(), &st) != 0 || static_cast<std::uint64_t>(st.st_dev) != file_device_ ||
       static_cast<std::uint64_t>(st.st_ino) != file_inode_)
     return false;
-  try {
-    Binding b(reader().statement(kProbeSql));
-    return b.step() == SQLITE_ROW;
-  } catch (const std::exception&) {
-    return false;
-  }
+  auto statement = read_statement(kProbeSql);
+  if (!statement) return false;
+  Binding b(**statement);
+  return b.step() == SQLITE_ROW;
 }
 
 namespace {
@@ -233,7 +241,7 @@ bool has_room_to_write(const std::string& path) {
 
 }  // namespace
 
-std::string SqliteKeypairStore::write_problem() {
+Status SqliteKeypairStore::write_status() {
   bool probe = false;
   std::string problem;
   {
@@ -248,12 +256,14 @@ std::string SqliteKeypairStore::write_problem() {
   // A one-page write can succeed in WAL space already allocated while every real insert still
   // fails, so the probe runs only once the file system has room again.
   if (probe && has_room_to_write(path_)) enqueue(ProbeOp{});
-  return problem;
+  if (problem.empty()) return Status::ok();
+  return Status::unavailable(std::move(problem));
 }
 
-void SqliteKeypairStore::note_write_outcome(bool committed, const std::string& error) {
+void SqliteKeypairStore::note_write_outcome(const Status& outcome) {
   MutexLock lock(health_mutex_);
-  if (committed) {
+  const std::string& error = outcome.message();
+  if (outcome.is_ok()) {
     if (!write_failure_.empty())
       spdlog::warn("database: writes to {} succeed again (they failed with: {})", path_,
                    write_failure_);
@@ -270,27 +280,23 @@ void SqliteKeypairStore::note_write_outcome(bool committed, const std::string& e
 
 Result<std::vector<StoredKeypair>> SqliteKeypairStore::scan(std::int64_t after_id,
                                                             std::int64_t limit) {
-  try {
-    std::vector<StoredKeypair> out;
-    Binding b(reader().statement(kScanSql));
-    b.integer(1, after_id).integer(2, limit);
-    int rc;
-    while ((rc = b.step()) == SQLITE_ROW) read_keypair_row(b, out.emplace_back());
-    if (rc != SQLITE_DONE) return unavailable();
-    return out;
-  } catch (const std::exception&) {
-    return unavailable();
-  }
+  auto statement = read_statement(kScanSql);
+  if (!statement) return unavailable();
+  std::vector<StoredKeypair> out;
+  Binding b(**statement);
+  b.integer(1, after_id).integer(2, limit);
+  int rc;
+  while ((rc = b.step()) == SQLITE_ROW) read_keypair_row(b, out.emplace_back());
+  if (rc != SQLITE_DONE) return unavailable();
+  return out;
 }
 
 Result<std::int64_t> SqliteKeypairStore::count_all() {
-  try {
-    Binding b(reader().statement(kCountAllSql));
-    if (b.step() != SQLITE_ROW) return unavailable();
-    return b.column_int(0);
-  } catch (const std::exception&) {
-    return unavailable();
-  }
+  auto statement = read_statement(kCountAllSql);
+  if (!statement) return unavailable();
+  Binding b(**statement);
+  if (b.step() != SQLITE_ROW) return unavailable();
+  return b.column_int(0);
 }
 
 Result<std::vector<Status>> SqliteKeypairStore::restore(const std::vector<StoredKeypair>& rows) {
@@ -307,20 +313,21 @@ Result<int> SqliteKeypairStore::read_schema_version(const std::string& path) {
     return Status::unavailable("cannot open database " + path + ": " + opened.status().message());
   SqliteConnection& db = **opened;
   bool has_table = false;
-  try {
-    Binding b(db.statement(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"));
+  {
+    auto tables = db.statement(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+    if (!tables)
+      return Status::unavailable("cannot read database " + path + ": " + db.error_message());
+    Binding b(**tables);
     has_table = b.step() == SQLITE_ROW && b.column_int(0) > 0;
-  } catch (const std::exception&) {
-    return Status::unavailable("cannot read database " + path + ": " + db.error_message());
   }
   if (!has_table) return 0;
   std::string problem;
-  try {
-    Binding b(db.statement(kProbeSql));
+  if (auto version = db.statement(kProbeSql); version) {
+    Binding b(**version);
     if (b.step() == SQLITE_ROW) return static_cast<int>(b.column_int(0));
     problem = db.error_message();  // before the binding's reset
-  } catch (const std::exception&) {
+  } else {
     problem = db.error_message();
   }
   return Status::unavailable("cannot read the schema version of " + path + ": " + problem);
@@ -328,19 +335,26 @@ Result<int> SqliteKeypairStore::read_schema_version(const std::string& path) {
 
 namespace {
 
-// One row of a restore inside the writer's transaction: duplicate when its name or id is taken.
-Status restore_row(SqliteConnection& c, const StoredKeypair& k) {
+// One row of a restore inside the writer's transaction: whether it was inserted (false: its
+// name or id is taken); unavailable when SQLite fails, which ends the transaction.
+Result<bool> restore_row(SqliteConnection& c, const StoredKeypair& k) {
   {
-    Binding b(c.statement(kExistsSql));
+    auto exists = c.statement(kExistsSql);
+    if (!exists) return exists.status();
+    Binding b(**exists);
     b.text(1, k.user_id).text(2, k.name);
-    if (b.step() == SQLITE_ROW) return name_taken();
+    if (b.step() == SQLITE_ROW) return false;
   }
   if (k.id > 0) {
-    Binding b(c.statement(kIdExistsSql));
+    auto id_exists = c.statement(kIdExistsSql);
+    if (!id_exists) return id_exists.status();
+    Binding b(**id_exists);
     b.integer(1, k.id);
-    if (b.step() == SQLITE_ROW) return name_taken();
+    if (b.step() == SQLITE_ROW) return false;
   }
-  Binding b(c.statement(kRestoreSql));
+  auto insert = c.statement(kRestoreSql);
+  if (!insert) return insert.status();
+  Binding b(**insert);
   if (k.id > 0) {
     b.integer(1, k.id);
   } else {
@@ -348,8 +362,8 @@ Status restore_row(SqliteConnection& c, const StoredKeypair& k) {
   }
   b.text(2, k.user_id).text(3, k.name).text(4, k.fingerprint).text(5, k.public_key);
   b.text(6, k.type).text(7, k.created_at);
-  if (b.step() != SQLITE_DONE) throw std::runtime_error("restore insert failed");
-  return Status::ok();
+  if (b.step() != SQLITE_DONE) return Status::unavailable("restore insert failed");
+  return true;
 }
 
 }  // namespace
@@ -369,18 +383,19 @@ void SqliteKeypairStore::writer_loop() {
     std::vector<Result<StoredKeypair>> create_outcomes;
     std::vector<Status> remove_outcomes;
     std::vector<std::vector<Status>> restore_outcomes;
-    bool committed = false;
-    std::string error;
-    try {
-      c.exec("BEGIN IMMEDIATE");
+    // The whole batch in one transaction; a failure of any statement ends it.
+    auto write_batch = [&]() -> Status {
+      if (Status begun = c.exec("BEGIN IMMEDIATE"); !begun) return begun;
       for (auto& op : batch) {
         if (auto* create = std::get_if<CreateOp>(&op)) {
           const StoredKeypair& k = create->keypair;
           std::int64_t held = 0;
           if (create->quota >= 0) {  // counting walks the user's keys: only when a quota applies
-            Binding b(c.statement(kCountSql));
+            auto count = c.statement(kCountSql);
+            if (!count) return count.status();
+            Binding b(**count);
             b.text(1, k.user_id);
-            if (b.step() != SQLITE_ROW) throw std::runtime_error("count failed");
+            if (b.step() != SQLITE_ROW) return Status::unavailable("count failed");
             held = b.column_int(0);
           }
           if (create->quota >= 0 && held >= create->quota) {
@@ -388,7 +403,9 @@ void SqliteKeypairStore::writer_loop() {
             continue;
           }
           {
-            Binding b(c.statement(kExistsSql));
+            auto exists = c.statement(kExistsSql);
+            if (!exists) return exists.status();
+            Binding b(**exists);
             b.text(1, k.user_id).text(2, k.name);
             if (b.step() == SQLITE_ROW) {
               create_outcomes.emplace_back(name_taken());
@@ -397,33 +414,50 @@ void SqliteKeypairStore::writer_loop() {
           }
           StoredKeypair row = k;
           row.created_at = current_timestamp();
-          Binding b(c.statement(kInsertSql));
+          auto insert = c.statement(kInsertSql);
+          if (!insert) return insert.status();
+          Binding b(**insert);
           b.text(1, k.user_id).text(2, k.name).text(3, k.fingerprint).text(4, k.public_key);
           b.text(5, k.type).text(6, row.created_at);
-          if (b.step() != SQLITE_DONE) throw std::runtime_error("insert failed");
+          if (b.step() != SQLITE_DONE) return Status::unavailable("insert failed");
           row.id = sqlite3_last_insert_rowid(c.handle());
           create_outcomes.emplace_back(std::move(row));
         } else if (auto* restore = std::get_if<RestoreOp>(&op)) {
           auto& statuses = restore_outcomes.emplace_back();
-          for (const auto& row : restore->rows) statuses.push_back(restore_row(c, row));
+          for (const auto& row : restore->rows) {
+            auto inserted = restore_row(c, row);
+            if (!inserted) return inserted.status();
+            statuses.push_back(*inserted ? Status::ok() : name_taken());
+          }
         } else if (std::holds_alternative<ProbeOp>(op)) {
-          c.exec(kWriteProbeSql.c_str());
+          if (Status probed = c.exec(kWriteProbeSql.c_str()); !probed) return probed;
         } else {
           auto& remove = std::get<RemoveOp>(op);
-          Binding b(c.statement(kDeleteSql));
+          auto statement = c.statement(kDeleteSql);
+          if (!statement) return statement.status();
+          Binding b(**statement);
           b.text(1, remove.user_id).text(2, remove.name);
-          if (b.step() != SQLITE_DONE) throw std::runtime_error("delete failed");
+          if (b.step() != SQLITE_DONE) return Status::unavailable("delete failed");
           remove_outcomes.push_back(sqlite3_changes(c.handle()) > 0 ? Status::ok() : not_found());
         }
       }
-      c.exec("COMMIT");
-      committed = true;
-    } catch (const std::exception& e) {
-      error = sqlite3_errmsg(c.handle());
-      if (error.empty() || error == "not an error") error = e.what();
-      sqlite3_exec(c.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+      return c.exec("COMMIT");
+    };
+    Status written;
+    try {
+      written = write_batch();
+    } catch (const std::exception& e) {  // std::bad_alloc: nothing may escape this thread
+      written = Status::unavailable(e.what());
     }
-    note_write_outcome(committed, error);
+    if (!written) {
+      // SQLite's own reason ("database or disk is full") when it has one.
+      std::string error = sqlite3_errmsg(c.handle());
+      if (error.empty() || error == "not an error") error = written.message();
+      sqlite3_exec(c.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+      written = Status::unavailable(std::move(error));
+    }
+    note_write_outcome(written);
+    const bool committed = written.is_ok();
 
     std::size_t next_create = 0, next_remove = 0, next_restore = 0;
     for (auto& op : batch) {

@@ -24,6 +24,7 @@ struct sqlite3;
 namespace keypaird::store {
 
 class SqliteConnection;
+class SqliteStatement;
 
 class SqliteKeypairStore final : public KeypairDatabase {
  public:
@@ -48,7 +49,7 @@ class SqliteKeypairStore final : public KeypairDatabase {
   // False when the database file was removed or replaced since it was opened (writes would then
   // go to a file nobody will read again) or when a trivial query fails.
   bool healthy() override;
-  std::string write_problem() override EXCLUDES(health_mutex_, queue_mutex_);
+  Status write_status() override EXCLUDES(health_mutex_, queue_mutex_);
   Result<std::vector<StoredKeypair>> scan(std::int64_t after_id, std::int64_t limit) override;
   Result<std::int64_t> count_all() override;
   Result<std::vector<Status>> restore(const std::vector<StoredKeypair>& rows) override;
@@ -78,11 +79,14 @@ class SqliteKeypairStore final : public KeypairDatabase {
   struct ProbeOp {};  // a one-row write, to learn whether failing writes work again
   using WriteOp = std::variant<CreateOp, RemoveOp, RestoreOp, ProbeOp>;
 
-  // After each transaction of the writer: logs once when writes start failing and once when
-  // they work again.
-  void note_write_outcome(bool committed, const std::string& error) EXCLUDES(health_mutex_);
+  // After each transaction of the writer (ok: committed; else why not): logs once when writes
+  // start failing and once when they work again.
+  void note_write_outcome(const Status& outcome) EXCLUDES(health_mutex_);
 
-  SqliteConnection& reader();
+  // This thread's read connection, opened on first use; unavailable when it cannot be opened.
+  Result<SqliteConnection*> reader();
+  // The reader's prepared statement for `sql`; unavailable when there is none.
+  Result<SqliteStatement*> read_statement(const std::string& sql);
   void writer_loop() EXCLUDES(queue_mutex_);
   void enqueue(WriteOp op) EXCLUDES(queue_mutex_);
 

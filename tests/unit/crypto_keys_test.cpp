@@ -1668,7 +1668,9 @@ std::string base64_decoded(std::string_view text) {
 }
 
 TEST(CryptoGenerateSsh, MakesAPkcs1KeyAndItsOpenSshPublicKey) {
-  const GeneratedKeypair keypair = generate_ssh_keypair();
+  const auto generated = generate_ssh_keypair();
+  ASSERT_TRUE(generated.is_ok()) << generated.status().message();
+  const GeneratedKeypair& keypair = *generated;
 
   constexpr std::string_view kBegin = "-----BEGIN RSA PRIVATE KEY-----\n";
   constexpr std::string_view kEnd = "-----END RSA PRIVATE KEY-----\n";
@@ -1717,7 +1719,7 @@ TEST(CryptoGenerateSsh, MakesAPkcs1KeyAndItsOpenSshPublicKey) {
 
   EXPECT_EQ(keypair.fingerprint.size(), 47u);
   EXPECT_EQ(ssh_fingerprint(keypair.public_key), keypair.fingerprint);
-  EXPECT_NE(generate_ssh_keypair().public_key, keypair.public_key);
+  EXPECT_NE(generate_ssh_keypair()->public_key, keypair.public_key);
 }
 
 std::string text_of(const ASN1_STRING* string) {

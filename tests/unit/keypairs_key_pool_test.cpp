@@ -40,7 +40,8 @@ TEST(KeyPool, FillsToCapacityAndHandsOutDistinctKeysOnce) {
     ASSERT_TRUE(*key);
     EXPECT_TRUE(seen.insert(key->get()).second);
     auto keypair = keypaird::crypto::ssh_keypair_from(*key);
-    EXPECT_EQ(keypair.private_key.rfind("-----BEGIN RSA PRIVATE KEY-----", 0), 0u);
+    ASSERT_TRUE(keypair.is_ok());
+    EXPECT_EQ(keypair->private_key.rfind("-----BEGIN RSA PRIVATE KEY-----", 0), 0u);
   }
   ASSERT_TRUE(wait_for_size(pool, 1));  // taking wakes the generators
 }

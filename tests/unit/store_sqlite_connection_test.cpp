@@ -1,17 +1,32 @@
 // SqliteConnection and friends: the store's pragmas, statements reused after a binding resets
-// them, NULL columns, the key_pairs row mapping, and read-only opens that change nothing.
+// them, NULL columns, the key_pairs row mapping, failures as Status, and read-only opens that
+// change nothing.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
 #include <filesystem>
-#include <stdexcept>
 
 #include "store/sqlite_connection.h"
 
 using namespace keypaird::store;
 
+using keypaird::ErrorKind;
+using keypaird::Status;
+
 namespace {
+
+// `sql`'s prepared statement on `c`; the test fails (bad_variant_access) when there is none.
+SqliteStatement& prepared(SqliteConnection& c, const std::string& sql) {
+  auto statement = c.statement(sql);
+  EXPECT_TRUE(statement.is_ok()) << statement.status().message();
+  return **statement;
+}
+
+void run(SqliteConnection& c, const char* sql) {
+  Status done = c.exec(sql);
+  ASSERT_TRUE(done.is_ok()) << done.message();
+}
 
 class SqliteConnectionTest : public ::testing::Test {
  protected:
@@ -25,16 +40,25 @@ class SqliteConnectionTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
+  // A store connection to path_ (null, and the test failed, when it cannot be opened).
+  std::unique_ptr<SqliteConnection> connect() {
+    auto opened = SqliteConnection::open(path_);
+    EXPECT_TRUE(opened.is_ok()) << opened.status().message();
+    return opened.is_ok() ? std::move(opened).value() : nullptr;
+  }
+
   // A key_pairs table shaped like the store's, with one full row and one of NULLs.
   void create_rows() {
-    SqliteConnection c(path_);
-    c.exec(
+    auto connection = connect();
+    ASSERT_TRUE(connection);
+    SqliteConnection& c = *connection;
+    run(c,
         "CREATE TABLE key_pairs (id INTEGER PRIMARY KEY, user_id TEXT, name TEXT,"
         " fingerprint TEXT, public_key TEXT, type TEXT, created_at TEXT)");
-    c.exec(
+    run(c,
         "INSERT INTO key_pairs VALUES (7, 'u', 'k', 'fp', 'ssh-ed25519 AAAA', 'ssh',"
         " '2001-02-03T04:05:06.000007')");
-    c.exec("INSERT INTO key_pairs (id) VALUES (8)");
+    run(c, "INSERT INTO key_pairs (id) VALUES (8)");
   }
 
   std::filesystem::path dir_;
@@ -44,34 +68,45 @@ class SqliteConnectionTest : public ::testing::Test {
 }  // namespace
 
 TEST_F(SqliteConnectionTest, StoreConnectionsUseWalAndForeignKeys) {
-  SqliteConnection c(path_);
-  SqliteBinding journal(c.statement("PRAGMA journal_mode"));
+  auto connection = connect();
+  ASSERT_TRUE(connection);
+  SqliteConnection& c = *connection;
+  SqliteBinding journal(prepared(c, "PRAGMA journal_mode"));
   ASSERT_EQ(journal.step(), SQLITE_ROW);
   EXPECT_EQ(journal.column_text(0), "wal");
-  SqliteBinding keys(c.statement("PRAGMA foreign_keys"));
+  SqliteBinding keys(prepared(c, "PRAGMA foreign_keys"));
   ASSERT_EQ(keys.step(), SQLITE_ROW);
   EXPECT_EQ(keys.column_int(0), 1);
 }
 
-TEST_F(SqliteConnectionTest, FailuresThrowWithTheReason) {
-  EXPECT_THROW(SqliteConnection((dir_ / "missing" / "db.sqlite").string()), std::runtime_error);
-  SqliteConnection c(path_);
-  try {
-    c.exec("CREATE TABLE");
-    FAIL() << "exec accepted malformed SQL";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("(in: CREATE TABLE)"), std::string::npos) << e.what();
-  }
-  EXPECT_THROW(c.statement("SELECT * FROM no_such_table"), std::runtime_error);
+TEST_F(SqliteConnectionTest, FailuresAreUnavailableWithTheReason) {
+  auto missing = SqliteConnection::open((dir_ / "missing" / "db.sqlite").string());
+  ASSERT_FALSE(missing.is_ok());
+  EXPECT_TRUE(missing.status().is(ErrorKind::unavailable));
+  EXPECT_EQ(missing.status().message().rfind("cannot open database ", 0), 0u)
+      << missing.status().message();
+  auto connection = connect();
+  ASSERT_TRUE(connection);
+  SqliteConnection& c = *connection;
+  Status malformed = c.exec("CREATE TABLE");
+  EXPECT_TRUE(malformed.is(ErrorKind::unavailable));
+  EXPECT_NE(malformed.message().find("(in: CREATE TABLE)"), std::string::npos)
+      << malformed.message();
+  auto unknown = c.statement("SELECT * FROM no_such_table");
+  ASSERT_FALSE(unknown.is_ok());
+  EXPECT_TRUE(unknown.status().is(ErrorKind::unavailable));
+  EXPECT_NE(unknown.status().message().find("no_such_table"), std::string::npos);
   EXPECT_NE(c.error_message().find("no_such_table"), std::string::npos);
 }
 
 TEST_F(SqliteConnectionTest, StatementsAreCachedAndResetByTheirBinding) {
   create_rows();
-  SqliteConnection c(path_);
+  auto connection = connect();
+  ASSERT_TRUE(connection);
+  SqliteConnection& c = *connection;
   const std::string sql = "SELECT name FROM key_pairs WHERE id = ?1";
-  SqliteStatement& first = c.statement(sql);
-  EXPECT_EQ(&c.statement(sql), &first);
+  SqliteStatement& first = prepared(c, sql);
+  EXPECT_EQ(&prepared(c, sql), &first);
   {
     SqliteBinding b(first);
     b.integer(1, 7);
@@ -79,15 +114,17 @@ TEST_F(SqliteConnectionTest, StatementsAreCachedAndResetByTheirBinding) {
     EXPECT_EQ(b.column_text(0), "k");
   }
   // Reset and unbound: ?1 is NULL now, so nothing matches.
-  SqliteBinding again(c.statement(sql));
+  SqliteBinding again(prepared(c, sql));
   EXPECT_EQ(again.step(), SQLITE_DONE);
 }
 
 TEST_F(SqliteConnectionTest, ReadsKeypairRowsAndNulls) {
   create_rows();
-  SqliteConnection c(path_);
+  auto connection = connect();
+  ASSERT_TRUE(connection);
+  SqliteConnection& c = *connection;
   SqliteBinding b(
-      c.statement(std::string("SELECT ") + kKeypairColumns + " FROM key_pairs ORDER BY id"));
+      prepared(c, std::string("SELECT ") + kKeypairColumns + " FROM key_pairs ORDER BY id"));
   ASSERT_EQ(b.step(), SQLITE_ROW);
   StoredKeypair k;
   read_keypair_row(b, k);
@@ -110,20 +147,22 @@ TEST_F(SqliteConnectionTest, ReadsKeypairRowsAndNulls) {
 }
 
 TEST_F(SqliteConnectionTest, BindsTextIntegersAndNull) {
-  SqliteConnection c(path_);
-  c.exec("CREATE TABLE t (a TEXT, b INTEGER)");
+  auto connection = connect();
+  ASSERT_TRUE(connection);
+  SqliteConnection& c = *connection;
+  run(c, "CREATE TABLE t (a TEXT, b INTEGER)");
   const std::string text = std::string("x\0y", 3);
   {
-    SqliteBinding insert(c.statement("INSERT INTO t VALUES (?1, ?2)"));
+    SqliteBinding insert(prepared(c, "INSERT INTO t VALUES (?1, ?2)"));
     insert.text(1, text).integer(2, -5);
     ASSERT_EQ(insert.step(), SQLITE_DONE);
   }
   {
-    SqliteBinding insert(c.statement("INSERT INTO t VALUES (?1, ?2)"));
+    SqliteBinding insert(prepared(c, "INSERT INTO t VALUES (?1, ?2)"));
     insert.null(1).integer(2, 6);
     ASSERT_EQ(insert.step(), SQLITE_DONE);
   }
-  SqliteBinding b(c.statement("SELECT a, b FROM t ORDER BY b"));
+  SqliteBinding b(prepared(c, "SELECT a, b FROM t ORDER BY b"));
   ASSERT_EQ(b.step(), SQLITE_ROW);
   EXPECT_EQ(b.column_text(0), text);  // embedded NUL kept
   EXPECT_EQ(b.column_int(1), -5);
@@ -143,8 +182,8 @@ TEST_F(SqliteConnectionTest, ReadOnlyOpensReadAndChangeNothing) {
   auto opened = SqliteConnection::open_read_only(path_);
   ASSERT_TRUE(opened.is_ok()) << opened.status().message();
   auto& c = *opened;
-  SqliteBinding count(c->statement("SELECT count(*) FROM key_pairs"));
+  SqliteBinding count(prepared(*c, "SELECT count(*) FROM key_pairs"));
   ASSERT_EQ(count.step(), SQLITE_ROW);
   EXPECT_EQ(count.column_int(0), 2);
-  EXPECT_THROW(c->exec("DELETE FROM key_pairs"), std::runtime_error);
+  EXPECT_TRUE(c->exec("DELETE FROM key_pairs").is(ErrorKind::unavailable));
 }
