@@ -77,7 +77,11 @@ bool parse_options(Command& command, const std::vector<std::string>& args, po::v
 }
 
 std::unique_ptr<store::KeypairDatabase> open_store(const config::Config& cfg) {
-  auto store = store::open_keypair_store(cfg.effective_database_connection());
+  store::StoreOptions options;
+  options.pool_size = cfg.database_max_pool_size;
+  options.timeout = std::chrono::milliseconds(cfg.database_timeout_ms);
+  options.nova_api_schema = cfg.database_schema == "nova_api";
+  auto store = store::open_keypair_store(cfg.effective_database_connection(), options);
   if (!store) {
     std::fprintf(stderr, "keypaird-manage: cannot open the keypair store: %s\n",
                  store.status().message().c_str());

@@ -150,6 +150,7 @@ int main(int argc, char** argv) {
   store::StoreOptions store_options;
   store_options.pool_size = cfg.database_max_pool_size;
   store_options.timeout = std::chrono::milliseconds(cfg.database_timeout_ms);
+  store_options.nova_api_schema = cfg.database_schema == "nova_api";
   auto opened = store::open_keypair_store(cfg.effective_database_connection(), store_options);
   if (!opened) {
     spdlog::error("cannot open the keypair store: {}", opened.status().message());

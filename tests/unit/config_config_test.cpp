@@ -84,8 +84,11 @@ TEST(Config, MariadbUrlsAndTheSchemaOption) {
   }
   EXPECT_TRUE(parse_config_text("[database]\nschema = keypaird\n").config);
   auto nova = parse_config_text("[database]\nschema = nova_api\n");
-  EXPECT_FALSE(nova.config);
-  EXPECT_NE(nova.error.find("schema"), std::string::npos);
+  ASSERT_TRUE(nova.config) << nova.error;
+  EXPECT_EQ(nova.config->database_schema, "nova_api");
+  auto other = parse_config_text("[database]\nschema = nova\n");
+  EXPECT_FALSE(other.config);
+  EXPECT_NE(other.error.find("schema"), std::string::npos);
 }
 
 TEST(Config, KeystoneAuthtokenOptions) {
