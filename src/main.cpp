@@ -159,7 +159,9 @@ int main(int argc, char** argv) {
   std::unique_ptr<store::KeypairDatabase> raw_store = std::move(opened).value();
   spdlog::info("store: {}", store::describe_keypair_store(cfg.effective_database_connection()));
   if (loaded.db_sync_requested) {
-    spdlog::info("database schema is up to date");
+    spdlog::info(cfg.database_schema == "nova_api"
+                     ? "Nova's key_pairs table is as keypaird needs it (nothing to migrate)"
+                     : "database schema is up to date");
     return 0;
   }
   observability::Metrics metrics;

@@ -1,12 +1,15 @@
-// Nova import: the SQLite source (read-only, any schema that has Nova's key_pairs columns, read
-// through the store's SqliteConnection) and the row checks.
+// Nova import: the sources (SQLite, read-only, any schema that has Nova's key_pairs columns, read
+// through the store's SqliteConnection; MariaDB, Nova's API database read through the MariaDB
+// store in its nova_api mode, which only reads) and the row checks.
 #include "manage/nova_import.h"
 
 #include <sqlite3.h>
 
 #include <cctype>
+#include <chrono>
 #include <stdexcept>
 
+#include "store/mariadb_keypair_store.h"
 #include "store/sqlite_connection.h"
 
 namespace keypaird::manage {
@@ -80,6 +83,43 @@ class SqliteNovaSource final : public NovaKeypairSource {
   bool has_deleted_ = false;
 };
 
+// Nova's API database on MariaDB, through MariadbKeypairStore in Nova mode: it checks at open
+// that key_pairs is Nova's and never writes; its scan reads the rows in id order.
+class MariadbNovaSource final : public NovaKeypairSource {
+ public:
+  explicit MariadbNovaSource(std::unique_ptr<store::MariadbKeypairStore> store)
+      : store_(std::move(store)) {}
+
+  Result<std::int64_t> count() override { return store_->count_all(); }
+
+  Result<std::vector<NovaKeypairRow>> read(std::int64_t after_id, std::size_t max) override {
+    auto rows = store_->scan(after_id, static_cast<std::int64_t>(max));
+    if (!rows) return Status::unavailable("cannot read key_pairs: " + rows.status().message());
+    // The store reads NULL as empty; Nova's NOT NULL columns (name, user_id, type) cannot be.
+    auto present = [](std::string& s) -> std::optional<std::string> {
+      if (s.empty()) return std::nullopt;
+      return std::move(s);
+    };
+    std::vector<NovaKeypairRow> out;
+    out.reserve(rows->size());
+    for (auto& k : *rows) {
+      NovaKeypairRow row;
+      row.id = k.id;
+      row.user_id = std::move(k.user_id);
+      row.name = std::move(k.name);
+      row.fingerprint = present(k.fingerprint);
+      row.public_key = present(k.public_key);
+      row.type = std::move(k.type);
+      row.created_at = present(k.created_at);
+      out.push_back(std::move(row));
+    }
+    return out;
+  }
+
+ private:
+  std::unique_ptr<store::MariadbKeypairStore> store_;
+};
+
 bool digits(const std::string& s, std::size_t from, std::size_t n) {
   if (from + n > s.size()) return false;
   for (std::size_t i = from; i < from + n; ++i)
@@ -98,13 +138,29 @@ Result<std::unique_ptr<NovaKeypairSource>> open_nova_source(const std::string& u
     if (auto opened = source->open(path); !opened.is_ok()) return opened;
     return std::unique_ptr<NovaKeypairSource>(std::move(source));
   }
-  auto scheme = url.substr(0, url.find(':'));
-  if (scheme.rfind("postgresql", 0) == 0 || scheme.rfind("mysql", 0) == 0) {
-    return Status::invalid_input(
-        "reading a Nova database over " + scheme +
-        " is not built in yet; copy key_pairs into SQLite or use an SQLite URL");
+  if (store::is_mariadb_url(url)) {
+    auto endpoint = store::parse_mariadb_url(url);
+    if (!endpoint) return std::move(endpoint).status();
+    store::MariadbOptions options;
+    options.url = url;
+    options.pool_size = 1;
+    options.timeout = std::chrono::milliseconds(60000);  // a page of rows, not a request
+    options.nova_api_schema = true;
+    try {
+      return std::unique_ptr<NovaKeypairSource>(std::make_unique<MariadbNovaSource>(
+          std::make_unique<store::MariadbKeypairStore>(options)));
+    } catch (const std::exception& e) {
+      return Status::unavailable(e.what());  // never carries the password
+    }
   }
-  return Status::invalid_input("unsupported connection URL (expected sqlite:///<path>)");
+  auto scheme = url.substr(0, url.find(':'));
+  if (scheme.rfind("postgresql", 0) == 0) {
+    return Status::invalid_input(
+        "reading a Nova database over postgresql is not built in yet; copy key_pairs into"
+        " SQLite or MariaDB");
+  }
+  return Status::invalid_input(
+      "unsupported connection URL (expected sqlite:///<path> or mysql+pymysql://...)");
 }
 
 std::optional<std::string> nova_timestamp(const std::string& s) {

@@ -421,6 +421,13 @@ class MariadbConnection {
   bool duplicate() const { return last_errno_ == kDuplicateEntry; }
   // The last failure was a value the column cannot hold (the connection is fine).
   bool bad_value() const { return last_errno_ == kBadString || last_errno_ == kTooLong; }
+  // What a user is told about such a value (never the server's text, which quotes it).
+  std::string bad_value_reason() const {
+    return last_errno_ == kBadString
+               ? "Keypair data is invalid: Nova's key_pairs table (utf8mb3) cannot hold"
+                 " characters beyond U+FFFF."
+               : "Keypair data is invalid: longer than Nova's key_pairs table holds.";
+  }
   // A statement since hand-out failed on a deadlock or a lock wait: worth running again.
   bool lock_conflict() const { return conflict_ != 0; }
   // Successful round trips since the connection was last handed out.
@@ -962,9 +969,7 @@ keypaird::Result<StoredKeypair> MariadbKeypairStore::create_nova(const StoredKey
                 text(k.type), text(stored.created_at)},
                deadline, nullptr, nullptr, &stored.id)) {
       if (c.duplicate()) return name_taken();
-      if (c.bad_value())
-        return Status::invalid_input("Nova's key_pairs table cannot hold this value: " +
-                                     c.last_error());
+      if (c.bad_value()) return Status::invalid_input(c.bad_value_reason());
       return unavailable();
     }
     return Status::ok();
@@ -1108,8 +1113,7 @@ keypaird::Result<std::vector<Status>> MariadbKeypairStore::restore(
         if (with_id) params.insert(params.begin(), integer(k.id));
         if (!c.run(with_id ? kRestoreWithId : kRestoreNewId, params, deadline)) {
           if (c.bad_value()) {
-            outcomes[i] =
-                Status::invalid_input("Nova's key_pairs table cannot hold it: " + c.last_error());
+            outcomes[i] = Status::invalid_input(c.bad_value_reason());
             continue;
           }
           if (!c.duplicate()) {

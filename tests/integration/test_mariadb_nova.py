@@ -172,6 +172,18 @@ class BesideNovaApiTest(unittest.TestCase):
         self.assertEqual(nova[0], 404)
         self.assertEqual(ours, nova)
 
+    def test_four_byte_characters_cannot_be_stored(self):
+        # Nova's table is utf8mb3: a key whose comment has an emoji cannot be written by either
+        # (nova-api's insert fails with a database error, a 500; keypaird answers 400), and
+        # nothing is stored.
+        key = ED25519 + " \U0001f511"
+        nova = call(self.nova.port, "POST", "", {"keypair": {"name": "emoji", "public_key": key}})
+        ours = call(self.keypaird.port, "POST", "", {"keypair": {"name": "emoji",
+                                                                 "public_key": key}})
+        self.assertEqual(nova[0], 500, nova)
+        self.assertEqual(ours[0], 400, ours)
+        self.assertEqual(self.db.sql("SELECT COUNT(*) FROM key_pairs", "nova_api").strip(), "0")
+
     def test_quota_counts_both(self):
         for i in range(QUOTA):
             port = self.nova.port if i % 2 else self.keypaird.port

@@ -22,6 +22,7 @@
 #include "store/memory_keypair_store.h"
 #include "store/postgres_keypair_store.h"
 #include "store/sqlite_keypair_store.h"
+#include "store/store_factory.h"
 
 using namespace keypaird::store;
 using keypaird::ErrorKind;
@@ -775,6 +776,18 @@ TEST_F(MariadbStore, ReconnectsAfterItsConnectionsAreKilled) {
 }
 
 // ------------------------------------------------------------- MariaDB, Nova's key_pairs only
+
+TEST(StoreFactory, NovaSchemaNeedsMariadb) {
+  StoreOptions options;
+  options.nova_api_schema = true;
+  for (const char* url : {"sqlite:////tmp/keypaird-never-created.sqlite", "postgresql://u@h/db"}) {
+    auto opened = open_keypair_store(url, options);
+    ASSERT_FALSE(opened.is_ok()) << url;
+    EXPECT_EQ(opened.status().kind(), ErrorKind::invalid_input);
+    EXPECT_NE(opened.status().message().find("schema = nova_api"), std::string::npos);
+  }
+  EXPECT_FALSE(std::filesystem::exists("/tmp/keypaird-never-created.sqlite"));
+}
 
 class MariadbNovaStore : public ::testing::Test {
  protected:
