@@ -4,7 +4,8 @@ seconds, NULL updated_at, both types, non-ASCII names), imported with progress i
 keypaird (SQLite); then every show and every user's list through the API answers as keypaird in
 schema = nova_api answers straight from Nova's table. Rows Nova could hold but keypaird cannot
 import are reported and skipped. A second test imports 100,000 rows and prints the time it took.
-Skipped when nova-manage or PyMySQL is not installed."""
+keypaird in schema = nova_api refuses to start on a database without Nova's table, creating
+nothing. Skipped when nova-manage or PyMySQL is not installed."""
 
 import json
 import os
@@ -142,6 +143,22 @@ class ImportNovaFromMariadbTest(unittest.TestCase):
         self.assertEqual(out.returncode, 1)
         self.assertIn("no key_pairs table", out.stderr)
         self.assertNotIn("kp-test-secret", out.stderr)
+
+    def test_keypaird_refuses_to_start_without_novas_table(self):
+        url = self.db.create_database("no_nova_here")
+        server = Keypaird(BINARY, "schema = nova_api\n", database_url=url)
+        try:
+            with self.assertRaises(RuntimeError) as refused:
+                server.start()
+            message = str(refused.exception)
+            self.assertIn("has no key_pairs table", message)
+            self.assertIn("nova-manage api_db sync", message)
+            self.assertNotIn("kp-test-secret", message)
+            self.assertEqual(server.process.returncode, 1)
+        finally:
+            server.cleanup()
+        # Nothing was created there.
+        self.assertEqual(self.db.sql("SHOW TABLES", "no_nova_here"), "")
 
     def test_hundred_thousand_rows(self):
         total = 100_000
