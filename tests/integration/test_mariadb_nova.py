@@ -4,13 +4,15 @@
 database. What one of them writes, the other shows identically (fingerprint, public key, type,
 created_at, id, every field); a delete through one is gone in the other; the quota counts the
 keys of both; names collide as nova-api's table makes them collide (Key1 = key1) and both
-answer the same for that. Skipped when nova-api or PyMySQL is not installed."""
+answer the same for that; racing creates through both give one 201 per name and never more keys
+than the quota. Skipped when nova-api or PyMySQL is not installed."""
 
 import http.client
 import json
 import os
 import subprocess
 import sys
+import threading
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -183,6 +185,42 @@ class BesideNovaApiTest(unittest.TestCase):
         self.assertEqual(nova[0], 500, nova)
         self.assertEqual(ours[0], 400, ours)
         self.assertEqual(self.db.sql("SELECT COUNT(*) FROM key_pairs", "nova_api").strip(), "0")
+
+    def race(self, bodies):
+        """POSTs bodies[i] at once, alternately to nova-api and keypaird; their statuses."""
+        statuses = [None] * len(bodies)
+        start = threading.Barrier(len(bodies))
+
+        def one(i):
+            port = self.nova.port if i % 2 else self.keypaird.port
+            start.wait()
+            statuses[i] = call(port, "POST", "", bodies[i])[0]
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(len(bodies))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return statuses
+
+    def test_one_name_at_once_through_both(self):
+        # The same name in four spellings of case, through both servers at once: one 201.
+        names = ["race", "RACE", "Race", "rAcE"]
+        statuses = self.race([{"keypair": {"name": names[i % 4], "public_key": ED25519}}
+                              for i in range(16)])
+        self.assertEqual(statuses.count(201), 1, statuses)
+        self.assertEqual(statuses.count(409), 15, statuses)
+        self.assertEqual(self.db.sql("SELECT COUNT(*) FROM key_pairs", "nova_api").strip(), "1")
+
+    def test_quota_under_a_race_through_both(self):
+        # Generated keys: nova-api rechecks the quota after those (not after imports), as
+        # keypaird does after every create. Never more than the quota, whoever wins.
+        statuses = self.race([{"keypair": {"name": f"g{i}"}} for i in range(10)])
+        created = statuses.count(201)
+        self.assertEqual(created + statuses.count(403), 10, statuses)
+        self.assertLessEqual(created, QUOTA)
+        self.assertEqual(self.db.sql("SELECT COUNT(*) FROM key_pairs", "nova_api").strip(),
+                         str(created))
 
     def test_quota_counts_both(self):
         for i in range(QUOTA):
