@@ -27,6 +27,10 @@ test_packages=(
   # The differential test (tests/differential): the real nova-api (python3-nova 26.2.2, Zed)
   # as the oracle, run by the test itself under uwsgi on loopback.
   nova-api
+  # Nova on MariaDB and PostgreSQL (nova-manage api_db sync, nova-api beside keypaird in
+  # schema = nova_api, import-nova): the drivers nova.conf's mysql+pymysql:// and
+  # postgresql+psycopg2:// URLs name.
+  python3-pymysql python3-psycopg2
   # Hardening tests: the unit's syscall filter (libseccomp), systemd-analyze, gcore, and the
   # reference policy engine.
   python3-seccomp systemd gdb python3-oslo.policy

@@ -77,7 +77,11 @@ bool parse_options(Command& command, const std::vector<std::string>& args, po::v
 }
 
 std::unique_ptr<store::KeypairDatabase> open_store(const config::Config& cfg) {
-  auto store = store::open_keypair_store(cfg.effective_database_connection());
+  store::StoreOptions options;
+  options.pool_size = cfg.database_max_pool_size;
+  options.timeout = std::chrono::milliseconds(cfg.database_timeout_ms);
+  options.nova_api_schema = cfg.database_schema == "nova_api";
+  auto store = store::open_keypair_store(cfg.effective_database_connection(), options);
   if (!store) {
     std::fprintf(stderr, "keypaird-manage: cannot open the keypair store: %s\n",
                  store.status().message().c_str());
@@ -87,8 +91,15 @@ std::unique_ptr<store::KeypairDatabase> open_store(const config::Config& cfg) {
 }
 
 int db_sync(const config::Config& cfg) {
-  auto store = open_store(cfg);  // opening migrates
+  auto store = open_store(cfg);  // opening migrates (in Nova's database: checks, changes nothing)
   if (!store) return 1;
+  if (cfg.database_schema == "nova_api") {
+    std::printf(
+        "%s: Nova's key_pairs table, as keypaird needs it (schema = nova_api: keypaird"
+        " creates and migrates nothing there; nova-manage api_db sync does)\n",
+        store::describe_keypair_store(cfg.effective_database_connection()).c_str());
+    return 0;
+  }
   auto versions = store::read_keypair_store_schema_version(cfg.effective_database_connection());
   if (!versions) {
     std::fprintf(stderr, "keypaird-manage: %s\n", versions.status().message().c_str());
@@ -101,6 +112,12 @@ int db_sync(const config::Config& cfg) {
 }
 
 int db_version(const config::Config& cfg) {
+  if (cfg.database_schema == "nova_api") {
+    std::printf("nova_api\n");
+    std::fprintf(stderr,
+                 "schema = nova_api: the schema is Nova's (see nova-manage api_db version)\n");
+    return 0;
+  }
   auto versions = store::read_keypair_store_schema_version(cfg.effective_database_connection());
   if (!versions) {
     std::fprintf(stderr, "keypaird-manage: %s\n", versions.status().message().c_str());
@@ -278,7 +295,7 @@ int main(int argc, char** argv) {
         "already copied are left alone. Prints what it skipped and why.";
     command.options.add_options()("connection", po::value<std::string>()->required(),
                                   "the Nova API database, as nova.conf's [api_database] connection "
-                                  "(sqlite:///<path>)");
+                                  "(sqlite:///<path> or mysql+pymysql://user:pw@host/nova_api)");
   } else {
     std::fprintf(stderr, "keypaird-manage: unknown command '%s'\n\n%s", name.c_str(), kUsage);
     return 2;

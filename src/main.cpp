@@ -151,6 +151,7 @@ int main(int argc, char** argv) {
   store::StoreOptions store_options;
   store_options.pool_size = cfg.database_max_pool_size;
   store_options.timeout = std::chrono::milliseconds(cfg.database_timeout_ms);
+  store_options.nova_api_schema = cfg.database_schema == "nova_api";
   auto opened = store::open_keypair_store(cfg.effective_database_connection(), store_options);
   if (!opened) {
     spdlog::error("cannot open the keypair store: {}", opened.status().message());
@@ -159,7 +160,9 @@ int main(int argc, char** argv) {
   std::unique_ptr<store::KeypairDatabase> raw_store = std::move(opened).value();
   spdlog::info("store: {}", store::describe_keypair_store(cfg.effective_database_connection()));
   if (loaded->db_sync_requested) {
-    spdlog::info("database schema is up to date");
+    spdlog::info(cfg.database_schema == "nova_api"
+                     ? "Nova's key_pairs table is as keypaird needs it (nothing to migrate)"
+                     : "database schema is up to date");
     return 0;
   }
   observability::Metrics metrics;

@@ -182,8 +182,10 @@ Status apply(const Entries& entries, Config& c, std::vector<std::string>& warnin
                    " mysql+pymysql://user:password@host:port/dbname");
       c.database_connection = value;
     } else if (key == "database.schema") {
-      // nova_api (keypaird in Nova's own key_pairs table) is planned, not there yet.
-      if (value != "keypaird") return bad(key, value, "expected keypaird (the only schema yet)");
+      // nova_api: Nova's own key_pairs table in its API database (MariaDB only; the store
+      // refuses other databases when it opens).
+      if (value != "keypaird" && value != "nova_api")
+        return bad(key, value, "expected keypaird or nova_api");
       c.database_schema = value;
     } else if (key == "database.max_pool_size") {
       if (!parse_int(value, n) || n < 1 || n > 1000) return bad(key, value, "expected 1-1000");

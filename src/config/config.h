@@ -53,7 +53,7 @@ struct Config {
   std::string database_connection;           // empty = sqlite:///<state_path>/keypaird.sqlite
   std::size_t database_max_pool_size = 8;    // PostgreSQL/MariaDB connections per node (oslo.db's)
   int database_timeout_ms = 5000;            // ours: `timeout`, seconds; one database call's limit
-  std::string database_schema = "keypaird";  // ours: keypaird's own tables (the only one yet)
+  std::string database_schema = "keypaird";  // ours: keypaird | nova_api (Nova's key_pairs)
   int graceful_shutdown_timeout = 60;        // oslo.service's: seconds SIGTERM waits for requests
   // [oslo_middleware]
   std::size_t max_request_body_size = 114688;

@@ -1,8 +1,8 @@
 // Moving keypairs out of an existing Nova API database (its key_pairs table) into keypaird.
 // A NovaKeypairSource reads the rows; import_from_nova() checks each one and hands the good ones
 // to RowImporter, keeping Nova's ids, names, fingerprints, types and creation times, so the API
-// shows exactly what Nova showed. SQLite sources are built in; a PostgreSQL or MySQL source is
-// one more NovaKeypairSource and one more branch in open_nova_source().
+// shows exactly what Nova showed. SQLite and MariaDB sources are built in; a PostgreSQL source
+// is one more NovaKeypairSource and one more branch in open_nova_source().
 #pragma once
 
 #include <cstdint>
@@ -41,7 +41,8 @@ class NovaKeypairSource {
 };
 
 // `url` in SQLAlchemy's spelling, as in nova.conf's [api_database] connection:
-// sqlite:///relative/path or sqlite:////absolute/path. Opened read-only. invalid_input for a URL
+// sqlite:///relative/path or sqlite:////absolute/path, or mysql+pymysql://user:pw@host/nova_api
+// (MariaDB, see mariadb_keypair_store.h). Opened read-only. invalid_input for a URL
 // keypaird cannot read, unavailable when the database cannot be opened or has no key_pairs.
 Result<std::unique_ptr<NovaKeypairSource>> open_nova_source(const std::string& url);
 

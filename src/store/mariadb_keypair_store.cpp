@@ -33,7 +33,10 @@ using Clock = std::chrono::steady_clock;
 constexpr unsigned kDuplicateEntry = 1062;   // ER_DUP_ENTRY: the unique key or the id is taken
 constexpr unsigned kLockWaitTimeout = 1205;  // ER_LOCK_WAIT_TIMEOUT: the statement was undone
 constexpr unsigned kDeadlock = 1213;         // ER_LOCK_DEADLOCK (Galera: certification failed)
-constexpr int kLockRetries = 4;              // further attempts after a deadlock or lock wait
+// A value the column cannot hold (Nova's utf8mb3 VARCHAR(255)): the statement did nothing.
+constexpr unsigned kBadString = 1366;  // ER_TRUNCATED_WRONG_VALUE_FOR_FIELD (e.g. 4-byte UTF-8)
+constexpr unsigned kTooLong = 1406;    // ER_DATA_TOO_LONG
+constexpr int kLockRetries = 4;        // further attempts after a deadlock or lock wait
 
 std::string scheme_of(const std::string& url) {
   auto end = url.find("://");
@@ -140,6 +143,7 @@ enum Statement : std::size_t {
   kCountAll,
   kRestoreWithId,
   kRestoreNewId,
+  kDeleteId,
   kStatementCount
 };
 
@@ -147,8 +151,10 @@ constexpr const char* kColumns =
     "id, user_id, name, fingerprint, public_key, type,"
     " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%s.%f')";
 
-const std::array<std::string, kStatementCount>& statement_texts() {
-  static const std::array<std::string, kStatementCount> texts = {
+// keypaird's own schema, or Nova's (nova = true). An empty text is not prepared in that schema:
+// Nova's has no keypaird_users to lock, keypaird's never deletes a row by id.
+const std::array<std::string, kStatementCount>& statement_texts(bool nova) {
+  static const std::array<std::string, kStatementCount> own = {
       std::string("SELECT ") + kColumns + " FROM key_pairs WHERE user_id = ? AND name = ?",
       std::string("SELECT ") + kColumns +
           " FROM key_pairs WHERE user_id = ? AND name > ? ORDER BY name LIMIT ?",
@@ -167,8 +173,16 @@ const std::array<std::string, kStatementCount>& statement_texts() {
       " VALUES (?, ?, ?, ?, ?, ?, ?)",
       "INSERT INTO key_pairs (user_id, name, fingerprint, public_key, type, created_at)"
       " VALUES (?, ?, ?, ?, ?, ?)",
+      "",
   };
-  return texts;
+  static const std::array<std::string, kStatementCount> nova_texts = [] {
+    std::array<std::string, kStatementCount> texts = own;
+    texts[kLockUser] = "";
+    // What a create that found the user over the quota after its insert takes back.
+    texts[kDeleteId] = "DELETE FROM key_pairs WHERE id = ?";
+    return texts;
+  }();
+  return nova ? nova_texts : own;
 }
 
 StoredKeypair keypair_from(Row& row) {
@@ -223,9 +237,11 @@ class MariadbConnection {
   // on failure.
   static Result<std::unique_ptr<MariadbConnection>> open(const MariadbEndpoint& e,
                                                          std::chrono::milliseconds timeout,
-                                                         bool prepare, Clock::time_point deadline) {
+                                                         bool prepare, Clock::time_point deadline,
+                                                         bool nova = false) {
     init_library_once();
     std::unique_ptr<MariadbConnection> c(new MariadbConnection);
+    c->nova_ = nova;
     c->mysql_ = mysql_init(nullptr);
     if (!c->mysql_) return Status::unavailable("out of memory");
     MYSQL* m = c->mysql_;
@@ -272,8 +288,9 @@ class MariadbConnection {
         !c->command("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", deadline))
       return Status::unavailable(c->last_error_);
     if (prepare) {
-      const auto& texts = statement_texts();
+      const auto& texts = statement_texts(nova);
       for (std::size_t i = 0; i < kStatementCount; ++i) {
+        if (texts[i].empty()) continue;
         MYSQL_STMT* s = mysql_stmt_init(m);
         if (!s) return Status::unavailable("out of memory");
         c->statements_[i] = s;
@@ -352,8 +369,11 @@ class MariadbConnection {
         b.buffer = &numbers[i];
       } else {
         // BLOB parameters reach the server as binary strings: compared with the VARBINARY
-        // columns byte for byte, never checked or converted as utf8mb4.
-        b.buffer_type = p.kind == Param::Kind::bytes ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
+        // columns byte for byte, never checked or converted as utf8mb4. In Nova's table every
+        // parameter is text, so that the columns' own collation compares them, as nova-api's
+        // queries are compared.
+        b.buffer_type =
+            p.kind == Param::Kind::bytes && !nova_ ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
         b.buffer = const_cast<char*>(p.data.data());
         b.buffer_length = p.data.size();
         lengths[i] = p.data.size();
@@ -399,6 +419,15 @@ class MariadbConnection {
   bool broken() const { return broken_; }
   // The last failure was a duplicate key (the connection is fine).
   bool duplicate() const { return last_errno_ == kDuplicateEntry; }
+  // The last failure was a value the column cannot hold (the connection is fine).
+  bool bad_value() const { return last_errno_ == kBadString || last_errno_ == kTooLong; }
+  // What a user is told about such a value (never the server's text, which quotes it).
+  std::string bad_value_reason() const {
+    return last_errno_ == kBadString
+               ? "Keypair data is invalid: Nova's key_pairs table (utf8mb3) cannot hold"
+                 " characters beyond U+FFFF."
+               : "Keypair data is invalid: longer than Nova's key_pairs table holds.";
+  }
   // A statement since hand-out failed on a deadlock or a lock wait: worth running again.
   bool lock_conflict() const { return conflict_ != 0; }
   // Successful round trips since the connection was last handed out.
@@ -475,7 +504,7 @@ class MariadbConnection {
     last_error_ = std::to_string(error) + ": " + message;
     if (error == kDeadlock || error == kLockWaitTimeout) {
       conflict_ = error;
-    } else if (error != kDuplicateEntry) {
+    } else if (error != kDuplicateEntry && error != kBadString && error != kTooLong) {
       broken_ = true;
     }
     return false;
@@ -525,6 +554,7 @@ class MariadbConnection {
 
   MYSQL* mysql_ = nullptr;
   std::array<MYSQL_STMT*, kStatementCount> statements_;
+  bool nova_ = false;  // in Nova's key_pairs: parameters as text
   bool broken_ = false;
   unsigned conflict_ = 0;
   unsigned last_errno_ = 0;
@@ -611,6 +641,69 @@ void migrate(MariadbConnection& c, Clock::time_point deadline, unsigned lock_sec
   unlock();
 }
 
+// Checks, reading only, that the database has Nova's key_pairs table as `nova-manage api_db sync`
+// makes it (the columns nova-api reads and writes, with compatible types, and the unique key on
+// user_id and name); returns the collation of its name column. Throws std::runtime_error saying
+// what is missing.
+std::string verify_nova_schema(MariadbConnection& c, Clock::time_point deadline,
+                               const std::string& where) {
+  std::vector<Row> rows;
+  if (!c.query("SELECT column_name, data_type, column_type, is_nullable,"
+               " COALESCE(collation_name, '') FROM information_schema.columns"
+               " WHERE table_schema = DATABASE() AND table_name = 'key_pairs'",
+               deadline, rows))
+    throw std::runtime_error("cannot read Nova's key_pairs table in " + where + ": " +
+                             c.last_error());
+  auto refuse = [&](const std::string& why) {
+    throw std::runtime_error(
+        where +
+        " is not a Nova API database as keypaird ([database] schema = nova_api) needs: " + why +
+        ". keypaird creates and changes nothing in Nova's database: run `nova-manage api_db "
+        "sync` there, or name Nova's API database in [database] connection");
+  };
+  if (rows.empty()) refuse("it has no key_pairs table");
+  struct Expected {
+    const char* column;
+    std::vector<std::string> types;  // data_type, any of
+    bool not_null;
+  };
+  const std::vector<Expected> expected = {
+      {"id", {"int", "bigint"}, true},
+      {"name", {"varchar"}, true},
+      {"user_id", {"varchar"}, true},
+      {"fingerprint", {"varchar"}, false},
+      {"public_key", {"text", "mediumtext", "longtext"}, false},
+      {"type", {"enum"}, true},
+      {"created_at", {"datetime"}, false},
+      {"updated_at", {"datetime"}, false},
+  };
+  std::string collation;
+  for (const auto& want : expected) {
+    const Row* found = nullptr;
+    for (const auto& row : rows)
+      if (ascii_lower(row[0]) == want.column) found = &row;
+    if (!found) refuse(std::string("key_pairs has no column ") + want.column);
+    const std::string type = ascii_lower((*found)[1]);
+    if (std::find(want.types.begin(), want.types.end(), type) == want.types.end())
+      refuse(std::string("key_pairs.") + want.column + " is " + (*found)[2]);
+    if (want.not_null && (*found)[3] != "NO")
+      refuse(std::string("key_pairs.") + want.column + " may be NULL");
+    if (std::string(want.column) == "type" && ascii_lower((*found)[2]) != "enum('ssh','x509')")
+      refuse("key_pairs.type is " + (*found)[2] + ", not enum('ssh','x509')");
+    if (std::string(want.column) == "name") collation = (*found)[4];
+  }
+  if (!c.query("SELECT GROUP_CONCAT(column_name ORDER BY seq_in_index) FROM"
+               " information_schema.statistics WHERE table_schema = DATABASE() AND"
+               " table_name = 'key_pairs' AND non_unique = 0 GROUP BY index_name",
+               deadline, rows))
+    throw std::runtime_error("cannot read Nova's key_pairs indexes in " + where + ": " +
+                             c.last_error());
+  bool unique = false;
+  for (const auto& row : rows) unique = unique || ascii_lower(row[0]) == "user_id,name";
+  if (!unique) refuse("key_pairs has no unique key on (user_id, name)");
+  return collation;
+}
+
 }  // namespace
 
 MariadbKeypairStore::MariadbKeypairStore(MariadbOptions options) : options_(std::move(options)) {
@@ -627,6 +720,11 @@ MariadbKeypairStore::MariadbKeypairStore(MariadbOptions options) : options_(std:
   if (!c.is_ok())
     throw std::runtime_error("cannot connect to " + redact_database_url(options_.url) + ": " +
                              c.status().message());
+  if (options_.nova_api_schema) {
+    name_collation_ = verify_nova_schema(**c, deadline, redact_database_url(options_.url));
+    spdlog::info("database: Nova's key_pairs table; names compare as {}", name_collation_);
+    return;
+  }
   migrate(**c, deadline, whole_seconds(options_.migration_timeout));
 }
 
@@ -685,7 +783,8 @@ std::unique_ptr<MariadbConnection> MariadbKeypairStore::acquire(Clock::time_poin
       (void)pool_changed_.wait_until(pool_mutex_, deadline);
     }
   }
-  auto c = MariadbConnection::open(endpoint_, options_.timeout, true, deadline);
+  auto c = MariadbConnection::open(endpoint_, options_.timeout, true, deadline,
+                                   options_.nova_api_schema);
   MutexLock lock(pool_mutex_);
   if (c.is_ok()) {
     if (database_down_) spdlog::info("database: connected again");
@@ -803,15 +902,100 @@ keypaird::Result<std::int64_t> MariadbKeypairStore::count(const std::string& use
   return out;
 }
 
-keypaird::Result<StoredKeypair> MariadbKeypairStore::create(const StoredKeypair& keypair,
-                                                            std::int64_t quota) {
-  const StoredKeypair& k = keypair;
+namespace {
+
+// Characters of UTF-8 text (bytes that do not continue a character).
+std::size_t utf8_length(const std::string& s) {
+  return static_cast<std::size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+// "YYYY-MM-DDThh:mm:ss.ffffff" cut to whole seconds, as a DATETIME column keeps it (MariaDB
+// drops the fraction rather than rounding).
+std::string whole_second(std::string timestamp) {
+  if (timestamp.size() == 26) timestamp.replace(20, 6, "000000");
+  return timestamp;
+}
+
+}  // namespace
+
+Status MariadbKeypairStore::check_lengths(const StoredKeypair& k) const {
+  if (options_.nova_api_schema) {
+    if (utf8_length(k.user_id) > kNovaMaxChars)
+      return Status::invalid_input("User ID is too long: Nova's key_pairs holds at most " +
+                                   std::to_string(kNovaMaxChars) + " characters.");
+    if (utf8_length(k.name) > kNovaMaxChars)
+      return Status::invalid_input("Keypair name is too long: at most " +
+                                   std::to_string(kNovaMaxChars) + " characters.");
+    return Status::ok();
+  }
   if (k.user_id.size() > kMaxUserIdBytes)
     return Status::invalid_input("User ID is too long: keypairs need a user_id of at most " +
                                  std::to_string(kMaxUserIdBytes) + " bytes.");
   if (k.name.size() > kMaxNameBytes)
     return Status::invalid_input("Keypair name is too long: at most " +
                                  std::to_string(kMaxNameBytes) + " bytes.");
+  return Status::ok();
+}
+
+keypaird::Result<StoredKeypair> MariadbKeypairStore::create_nova(const StoredKeypair& k,
+                                                                 std::int64_t quota) {
+  // As nova-api 26.2.2 does (KeypairAPI: Quotas.check_deltas, KeyPair.create, check_deltas
+  // again): count, insert, recount, each committed on its own. Two creators racing for the
+  // last place may both see the quota exceeded at the recount and both take their rows back;
+  // neither leaves the user above the quota once its recount is done.
+  auto deadline = Clock::now() + options_.timeout;
+  auto counted = [&]() -> Result<std::int64_t> {
+    std::int64_t n = 0;
+    Status status = with_connection(deadline, [&](MariadbConnection& c) {
+      std::vector<Row> rows;
+      if (!c.run(kCount, {bytes(k.user_id)}, deadline, &rows) || rows.empty()) return unavailable();
+      n = to_int(rows[0][0]);
+      return Status::ok();
+    });
+    if (!status) return status;
+    return n;
+  };
+  if (quota >= 0) {
+    auto before = counted();
+    if (!before) return std::move(before).status();
+    if (*before >= quota) return quota_full();
+  }
+  StoredKeypair stored = k;
+  stored.created_at = whole_second(current_timestamp());
+  Status inserted = with_connection(deadline, [&](MariadbConnection& c) {
+    if (!c.run(kInsert,
+               {bytes(k.user_id), bytes(k.name), bytes(k.fingerprint), bytes(k.public_key),
+                text(k.type), text(stored.created_at)},
+               deadline, nullptr, nullptr, &stored.id)) {
+      if (c.duplicate()) return name_taken();
+      if (c.bad_value()) return Status::invalid_input(c.bad_value_reason());
+      return unavailable();
+    }
+    return Status::ok();
+  });
+  if (!inserted) return inserted;
+  if (quota >= 0) {
+    auto after = counted();
+    // Unknown after the insert: the row stays (as in Nova, where a failed recount is an error
+    // after the row was written); the caller hears unavailable.
+    if (!after) return std::move(after).status();
+    if (*after > quota) {
+      Status removed = with_connection(deadline, [&](MariadbConnection& c) {
+        return c.run(kDeleteId, {integer(stored.id)}, deadline) ? Status::ok() : unavailable();
+      });
+      if (!removed) return removed;
+      return quota_full();
+    }
+  }
+  return stored;
+}
+
+keypaird::Result<StoredKeypair> MariadbKeypairStore::create(const StoredKeypair& keypair,
+                                                            std::int64_t quota) {
+  const StoredKeypair& k = keypair;
+  if (Status lengths = check_lengths(k); !lengths) return lengths;
+  if (options_.nova_api_schema) return create_nova(k, quota);
   StoredKeypair stored;
   auto deadline = Clock::now() + options_.timeout;
   Status status = with_connection(deadline, [&](MariadbConnection& c) {
@@ -917,14 +1101,21 @@ keypaird::Result<std::vector<Status>> MariadbKeypairStore::restore(
       for (std::size_t i = 0; i < rows.size(); ++i) {
         const StoredKeypair& k = rows[i];
         if ((k.id > 0) != with_id) continue;
-        if (k.user_id.size() > kMaxUserIdBytes || k.name.size() > kMaxNameBytes) {
+        if (Status lengths = check_lengths(k); !lengths) {
           outcomes[i] = Status::invalid_input("the user id or the name is too long");
           continue;
         }
+        // Nova's created_at is a DATETIME: whole seconds, cut as the server would.
+        const std::string created_at =
+            options_.nova_api_schema ? whole_second(k.created_at) : k.created_at;
         std::vector<Param> params = {bytes(k.user_id),    bytes(k.name), bytes(k.fingerprint),
-                                     bytes(k.public_key), text(k.type),  text(k.created_at)};
+                                     bytes(k.public_key), text(k.type),  text(created_at)};
         if (with_id) params.insert(params.begin(), integer(k.id));
         if (!c.run(with_id ? kRestoreWithId : kRestoreNewId, params, deadline)) {
+          if (c.bad_value()) {
+            outcomes[i] = Status::invalid_input(c.bad_value_reason());
+            continue;
+          }
           if (!c.duplicate()) {
             c.rollback(deadline);
             return unavailable();

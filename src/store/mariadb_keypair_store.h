@@ -15,6 +15,15 @@
 // Names, user ids and keys are VARBINARY/BLOB columns: compared and ordered byte by byte with
 // no trailing-space padding whatever the server's defaults, NUL bytes and any other byte kept
 // as given, so every answer equals SQLite's and PostgreSQL's.
+//
+// With nova_api_schema (`[database] schema = nova_api`) the store works in Nova's API database,
+// on the key_pairs table `nova-manage api_db sync` made, the way nova-api 26.2.2 does: it
+// creates and alters nothing (at start it checks that the table and its columns are there, and
+// refuses to start otherwise); names and user ids are compared and ordered by the table's own
+// collation (utf8mb3_general_ci on a real Nova: "Key1" and "key1" are one name); created_at has
+// whole seconds (DATETIME); the quota is Nova's count, insert, recount (a create that finds the
+// user over the quota after its insert removes its row again), since keypaird may add no lock
+// table to Nova's database.
 #pragma once
 
 #include <atomic>
@@ -63,6 +72,7 @@ struct MariadbOptions {
   std::size_t pool_size = 8;
   std::chrono::milliseconds timeout{5000};  // per call: pool wait + connect + queries
   std::chrono::milliseconds migration_timeout{60000};
+  bool nova_api_schema = false;  // Nova's own key_pairs table (see the top of this file)
 };
 
 class MariadbKeypairStore final : public KeypairDatabase {
@@ -98,6 +108,10 @@ class MariadbKeypairStore final : public KeypairDatabase {
   // keypair; creating one is refused as invalid input.
   static constexpr std::size_t kMaxUserIdBytes = 2048;
   static constexpr std::size_t kMaxNameBytes = 1020;
+  // Nova's columns: VARCHAR(255), characters.
+  static constexpr std::size_t kNovaMaxChars = 255;
+  // The collation of the names in Nova's key_pairs table (empty in keypaird's own schema).
+  const std::string& name_collation() const { return name_collation_; }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -113,6 +127,11 @@ class MariadbKeypairStore final : public KeypairDatabase {
                          const std::function<Status(MariadbConnection&)>& work);
 
   void warn(const std::string& error);
+  Result<StoredKeypair> create_nova(const StoredKeypair& keypair, std::int64_t quota);
+  // invalid_input when a value is longer than the store's columns hold.
+  Status check_lengths(const StoredKeypair& keypair) const;
+
+  std::string name_collation_;
 
   MariadbOptions options_;
   MariadbEndpoint endpoint_;

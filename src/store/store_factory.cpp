@@ -28,6 +28,10 @@ bool sqlite_path(const std::string& url, std::string& path) {
 
 Result<std::unique_ptr<KeypairDatabase>> open_keypair_store(const std::string& connection_url,
                                                             const StoreOptions& options) {
+  if (options.nova_api_schema && !is_mariadb_url(connection_url))
+    return Status::invalid_input(
+        "[database] schema = nova_api needs a MariaDB connection URL (mysql+pymysql://...),"
+        " Nova's API database");
   if (is_postgres(connection_url)) {
     try {
       PostgresOptions postgres;
@@ -47,6 +51,7 @@ Result<std::unique_ptr<KeypairDatabase>> open_keypair_store(const std::string& c
       mariadb.url = connection_url;
       mariadb.pool_size = options.pool_size;
       mariadb.timeout = options.timeout;
+      mariadb.nova_api_schema = options.nova_api_schema;
       return std::unique_ptr<KeypairDatabase>(std::make_unique<MariadbKeypairStore>(mariadb));
     } catch (const std::exception& e) {
       return Status::unavailable(e.what());  // never carries the password

@@ -18,6 +18,9 @@ namespace keypaird::store {
 struct StoreOptions {
   std::size_t pool_size = 8;                // connections per node
   std::chrono::milliseconds timeout{5000};  // one call's limit, waiting included
+  // [database] schema = nova_api: Nova's own key_pairs table, used as nova-api uses it and
+  // never created or altered (MariaDB only).
+  bool nova_api_schema = false;
 };
 
 // Opens (creating the file and its directory if needed) and migrates the store; invalid_input

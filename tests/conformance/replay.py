@@ -4,7 +4,8 @@ to a freshly started keypaird, in file-number order, and compares every answer w
 
     python3 tests/conformance/replay.py --binary build/keypaird [--only 001,045,100-120]
                                         [--verbose] [--keep-going] [--write-known-failures]
-                                        [--postgres | --mariadb | --database-url URL]
+                                        [--postgres | --mariadb | --mariadb-nova |
+                                         --database-url URL]
 
 Recordings live in tests/conformance/recordings/ (bodies over 4 KiB in recordings/bodies/);
 comparison rules are in compare.py; deliberate differences from Nova are in the DIVERGENCES
@@ -16,7 +17,10 @@ Notes:
   max_microversion 2.93, key_pairs quota 5, a fresh SQLite file), on a free port.
   --postgres replays against a throwaway PostgreSQL server instead (started and stopped by
   tests/integration/postgres_server.py), --mariadb against a throwaway MariaDB server
-  (tests/integration/mariadb_server.py); --database-url uses a given, empty database.
+  (tests/integration/mariadb_server.py); --mariadb-nova against Nova's own key_pairs table on
+  such a server (made by the real `nova-manage api_db sync`; keypaird with [database] schema =
+  nova_api), with the per-mode list known_failures_nova_api.txt on top of the ratchet;
+  --database-url uses a given, empty database.
 - Requests go over raw sockets, one fresh connection per request, byte for byte as recorded
   (method, raw path, headers in recorded order, body) plus only the Host header HTTP/1.1
   requires. Every recording is replayed, in order, whatever failed before (state carries over).
@@ -82,6 +86,10 @@ HERE = Path(__file__).resolve().parent
 RECORDINGS_DIR = HERE / "recordings"
 BODIES_DIR = RECORDINGS_DIR / "bodies"
 KNOWN_FAILURES_FILE = HERE / "known_failures.txt"
+# What Nova's own key_pairs table makes different by its nature (case-insensitive names,
+# whole-second created_at): expected failures of --mariadb-nova only, with the reasons. A ratchet
+# too: each must fail, and nothing else may.
+NOVA_API_KNOWN_FAILURES_FILE = HERE / "known_failures_nova_api.txt"
 RESETS_FILE = HERE / "resets.txt"
 
 HOST = "127.0.0.1"
@@ -103,6 +111,7 @@ max_microversion = 2.93
 key_pairs = 5
 [database]
 connection = {database_url}
+schema = {schema}
 [keypaird]
 # Nova has no size cap of its own; recording 253 imports a 20,000-byte key. The replay checks
 # Nova's acceptance set, so the cap (16 KiB by default, see DIVERGENCES.md) is set to the
@@ -396,8 +405,10 @@ class Server:
     (the kernel picks a free port, keypaird logs it: no race with tests running in parallel);
     a restart reuses the port of the first start."""
 
-    def __init__(self, binary: str, tmp: Path, database_url: Optional[str] = None):
+    def __init__(self, binary: str, tmp: Path, database_url: Optional[str] = None,
+                 schema: str = "keypaird"):
         self.binary = binary
+        self.schema = schema
         self.tmp = tmp
         self.port: Optional[int] = None
         self.config = tmp / "keypaird.conf"
@@ -411,7 +422,8 @@ class Server:
 
     def start(self) -> None:
         self.config.write_text(CONFIG_TEMPLATE.format(
-            host=HOST, port=self.port or 0, tmp=self.tmp, database_url=self.database_url))
+            host=HOST, port=self.port or 0, tmp=self.tmp, database_url=self.database_url,
+            schema=self.schema))
         self.stderr_offset = self.stderr_path.stat().st_size if self.stderr_path.exists() else 0
         with open(self.tmp / "keypaird.stdout", "ab") as out, open(self.stderr_path, "ab") as err:
             try:
@@ -723,13 +735,15 @@ def run(args: argparse.Namespace) -> int:
     all_keys = {recording.key for recording in every_recording}
     recordings = [r for r in every_recording if only is None or int(r.number) in only]
     known = read_known_failures(KNOWN_FAILURES_FILE)
+    if args.mariadb_nova:
+        known.update(read_known_failures(NOVA_API_KNOWN_FAILURES_FILE))
     check_resets_derived()
     resets = read_resets(RESETS_FILE, all_keys)
     reset_at = {int(reset.stem[:3]): reset for reset in resets}
 
     database_server = None  # a throwaway PostgreSQL or MariaDB server, when asked for
     database_url = args.database_url
-    if args.postgres or args.mariadb:
+    if args.postgres or args.mariadb or args.mariadb_nova:
         sys.path.insert(0, str(HERE.parent / "integration"))
         # Only these modes need the helpers.
         from mariadb_server import MariadbServer  # noqa: E402
@@ -742,6 +756,14 @@ def run(args: argparse.Namespace) -> int:
             database_server.cleanup()
             raise HarnessError(f"cannot start {kind}: {error}") from None
         database_url = database_server.url()
+        if args.mariadb_nova:
+            began = time.monotonic()
+            try:
+                database_url = database_server.nova_api_database()
+            except (RuntimeError, OSError, subprocess.SubprocessError) as error:
+                database_server.cleanup()
+                raise HarnessError(str(error)) from None
+            print(f"nova-manage api_db sync: {time.monotonic() - began:.1f} s", flush=True)
     try:
         return replay_all(args, recordings, known, all_keys, reset_at, database_url)
     finally:
@@ -755,7 +777,8 @@ def replay_all(args: argparse.Namespace, recordings: list[Recording], known: dic
     server_died = False
     harness_errors = 0
     with tempfile.TemporaryDirectory(prefix="keypaird-conformance-") as tmp:
-        server = Server(args.binary, Path(tmp), database_url)
+        server = Server(args.binary, Path(tmp), database_url,
+                        "nova_api" if args.mariadb_nova else "keypaird")
         try:
             server.start()
             previous: Optional[ActualResponse] = None
@@ -826,8 +849,17 @@ def replay_all(args: argparse.Namespace, recordings: list[Recording], known: dic
         print(f"HARNESS ERRORS: {harness_errors} cleanups (resets.txt) failed (see above)")
 
     if args.write_known_failures:
-        write_known_failures(KNOWN_FAILURES_FILE, outcomes, known)
-        print(f"wrote {KNOWN_FAILURES_FILE}")
+        if args.mariadb_nova:
+            # Only what Nova mode adds: the shared list stays the other modes' ratchet.
+            shared = read_known_failures(KNOWN_FAILURES_FILE)
+            nova_only = [o for o in outcomes if o.recording.key not in shared]
+            target = NOVA_API_KNOWN_FAILURES_FILE
+            write_known_failures(target, nova_only,
+                                 read_known_failures(NOVA_API_KNOWN_FAILURES_FILE))
+        else:
+            target = KNOWN_FAILURES_FILE
+            write_known_failures(target, outcomes, known)
+        print(f"wrote {target}")
         return 1 if server_died or harness_errors else 0
 
     if new:
@@ -863,6 +895,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                        help="replay against a throwaway PostgreSQL server started for the run")
     store.add_argument("--mariadb", action="store_true",
                        help="replay against a throwaway MariaDB server started for the run")
+    store.add_argument("--mariadb-nova", action="store_true",
+                       help="replay against Nova's key_pairs table (nova-manage api_db sync) on a "
+                            "throwaway MariaDB server, keypaird with schema = nova_api")
     store.add_argument("--database-url",
                        help="keypaird's [database] connection, e.g. postgresql://u:p@host/db "
                             "(an empty database; default: a fresh SQLite file)")

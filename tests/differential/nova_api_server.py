@@ -57,7 +57,7 @@ transport_url = fake://
 [api]
 auth_strategy = noauth2
 [api_database]
-connection = sqlite:///{dir}/nova_api.sqlite
+connection = {api_database}
 [database]
 connection = sqlite:///{dir}/nova.sqlite
 [quota]
@@ -89,11 +89,16 @@ def nova_version():
 class NovaApi:
     """nova-api under uwsgi; `port` and `base_url` are known once start() returns."""
 
-    def __init__(self, quota=5, keep_dir=False, server="eventlet"):
+    def __init__(self, quota=5, keep_dir=False, server="eventlet", api_database=None):
+        """api_database: nova.conf's [api_database] connection (e.g. mysql+pymysql://... on a
+        MariaDB, with PyMySQL installed), so that Nova's API database (key_pairs) is shared
+        with keypaird in schema = nova_api; default: a SQLite file in the temp directory. The
+        main [database] stays SQLite either way."""
         if server not in ("eventlet", "uwsgi"):
             raise ValueError(f"unknown server {server!r}")
         self.server = server
         self.quota = quota
+        self.api_database = api_database
         self.keep_dir = keep_dir
         self.dir = tempfile.mkdtemp(prefix="nova-oracle-")
         self.conf = os.path.join(self.dir, "nova.conf")
@@ -112,7 +117,9 @@ class NovaApi:
         os.makedirs(os.path.join(self.dir, "policy.d"))
         os.makedirs(os.path.join(self.dir, "lock"))
         with open(self.conf, "w") as f:
-            f.write(NOVA_CONF.format(dir=self.dir, quota=self.quota, paste=PASTE_INI))
+            f.write(NOVA_CONF.format(
+                dir=self.dir, quota=self.quota, paste=PASTE_INI,
+                api_database=self.api_database or f"sqlite:///{self.dir}/nova_api.sqlite"))
         # In this order: `db sync` first looks for a cell0 mapping in the API database (and,
         # with none, syncs the main database named in nova.conf), so run in parallel it fails
         # on a half-created API database ("no such table: cell_mappings").

@@ -15,6 +15,8 @@ As a library:
         db.sql("SELECT 1")         # as root, through the socket; tab-separated rows
     MariadbServer(tls=True)        # also TLS, with a certificate for 127.0.0.1 signed by
                                    # db.ca_path (a CA made for the run; needs the openssl CLI)
+        db.nova_api_database()     # a database `nova-manage api_db sync` made (Debian's
+                                   # nova-manage, PyMySQL); its URL, for schema = nova_api
 
 As a wrapper (used by CTest): starts a server, runs the command with KEYPAIRD_TEST_MARIADB_URL
 set to a fresh database on it, stops the server, exits with the command's status:
@@ -33,6 +35,7 @@ import time
 MARIADBD = os.environ.get("KEYPAIRD_MARIADBD", "/usr/sbin/mariadbd")
 INSTALL_DB = os.environ.get("KEYPAIRD_MARIADB_INSTALL_DB", "/usr/bin/mariadb-install-db")
 CLIENT = os.environ.get("KEYPAIRD_MARIADB_CLIENT", "/usr/bin/mariadb")
+NOVA_MANAGE = os.environ.get("KEYPAIRD_NOVA_MANAGE", "/usr/bin/nova-manage")
 USER = "keypaird"
 PASSWORD = "kp-test-secret"
 
@@ -149,6 +152,23 @@ class MariadbServer:
                  f" GRANT ALL PRIVILEGES ON `{name}`.* TO '{USER}'@'127.0.0.1';"
                  f" GRANT ALL PRIVILEGES ON `{name}`.* TO '{USER}'@'localhost';")
         return self.url(name)
+
+    def nova_api_database(self, name="nova_api"):
+        """Creates `name` and has Debian's real `nova-manage api_db sync` (Nova 26.2.2, through
+        PyMySQL, as nova.conf's [api_database] connection) make Nova's API schema in it, so
+        key_pairs is exactly Nova's. Returns the URL; RuntimeError when nova-manage fails."""
+        url = self.create_database(name)
+        work = tempfile.mkdtemp(prefix="nova-manage-", dir=self.dir)
+        conf = os.path.join(work, "nova.conf")
+        with open(conf, "w") as f:
+            f.write(f"[api_database]\nconnection = {url}\n"
+                    f"[database]\nconnection = sqlite:///{work}/nova.sqlite\n")
+        result = subprocess.run([NOVA_MANAGE, "--config-file", conf, "api_db", "sync"],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                cwd=work, timeout=600)
+        if result.returncode != 0:
+            raise RuntimeError(f"nova-manage api_db sync failed:\n{result.stdout[-4000:]}")
+        return url
 
     def pid(self):
         return self.process.pid if self.process else None

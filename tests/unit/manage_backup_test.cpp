@@ -125,8 +125,18 @@ TEST(NovaImportTest, RowChecks) {
   broken = r;
   broken.name = std::string(256, 'n');
   EXPECT_EQ(why(broken), "name longer than 255 characters");
-  auto source = manage::open_nova_source("postgresql://nova@db/nova_api");
+  auto source = manage::open_nova_source("oracle://nova@db/nova_api");
   ASSERT_FALSE(source.is_ok());
   EXPECT_TRUE(source.status().is(ErrorKind::invalid_input));
   EXPECT_NE(source.status().message().find("postgresql"), std::string::npos);
+  // PostgreSQL and MariaDB sources are read over the network: nothing listens on port 1.
+  for (const char* url : {"postgresql+psycopg2://nova:sekrit@127.0.0.1:1/nova_api",
+                          "mysql+pymysql://nova:sekrit@127.0.0.1:1/nova_api"}) {
+    source = manage::open_nova_source(url);
+    ASSERT_FALSE(source.is_ok()) << url;
+    EXPECT_TRUE(source.status().is(ErrorKind::unavailable)) << url;
+    EXPECT_NE(source.status().message().find("nova:***@127.0.0.1:1"), std::string::npos)
+        << source.status().message();
+    EXPECT_EQ(source.status().message().find("sekrit"), std::string::npos);
+  }
 }

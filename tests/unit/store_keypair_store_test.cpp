@@ -1,8 +1,9 @@
 // The store contract, run against every KeypairDatabase: the memory store, SQLite on a temporary
 // file, PostgreSQL when KEYPAIRD_TEST_POSTGRES_URL names a database it may wipe (CTest's
 // store.postgres test starts a throwaway server and sets it), and MariaDB likewise with
-// KEYPAIRD_TEST_MARIADB_URL (store.mariadb). Ordering, uniqueness, quota,
-// durability across reopen; then what only one of them has (file mode, several nodes, timeouts).
+// KEYPAIRD_TEST_MARIADB_URL (store.mariadb), there in keypaird's own schema and in Nova's
+// key_pairs table (schema = nova_api). Ordering, uniqueness, quota, durability across reopen;
+// then what only one of them has (file mode, several nodes, timeouts, Nova's collation).
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <mysql.h>
@@ -21,6 +22,7 @@
 #include "store/memory_keypair_store.h"
 #include "store/postgres_keypair_store.h"
 #include "store/sqlite_keypair_store.h"
+#include "store/store_factory.h"
 
 using namespace keypaird::store;
 using keypaird::ErrorKind;
@@ -136,6 +138,34 @@ void wipe_mariadb() {
   client.exec("DROP TABLE IF EXISTS key_pairs, keypaird_users, keypaird_schema_version");
 }
 
+// Nova's key_pairs exactly as `nova-manage api_db sync` (Nova 26.2.2) creates it on MariaDB
+// 10.11 (SHOW CREATE TABLE); test_mariadb_nova.py uses the real nova-manage instead.
+constexpr const char* kNovaKeyPairsTable =
+    "CREATE TABLE key_pairs ("
+    " created_at datetime DEFAULT NULL,"
+    " updated_at datetime DEFAULT NULL,"
+    " id int(11) NOT NULL AUTO_INCREMENT,"
+    " name varchar(255) NOT NULL,"
+    " user_id varchar(255) NOT NULL,"
+    " fingerprint varchar(255) DEFAULT NULL,"
+    " public_key text DEFAULT NULL,"
+    " type enum('ssh','x509') NOT NULL DEFAULT 'ssh',"
+    " PRIMARY KEY (id),"
+    " UNIQUE KEY uniq_key_pairs0user_id0name (user_id, name)"
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb3 COLLATE=utf8mb3_general_ci";
+
+void make_nova_table() {
+  wipe_mariadb();
+  MariadbClient client;
+  client.exec(kNovaKeyPairsTable);
+}
+
+MariadbOptions mariadb_nova_options() {
+  MariadbOptions options = mariadb_options();
+  options.nova_api_schema = true;
+  return options;
+}
+
 struct Backend {
   std::string name;
   // Prepares an empty database; returns why the backend cannot run here, or "".
@@ -143,6 +173,10 @@ struct Backend {
   // Opens a store on that database (again and again, like restarts or extra nodes).
   std::function<std::unique_ptr<KeypairDatabase>(const std::filesystem::path& dir)> open;
   bool durable = true;  // a reopened store sees what an earlier one stored
+  // Nova's key_pairs (schema = nova_api) keeps Nova's rules rather than keypaird's: names
+  // compared and ordered by the table's collation (case-insensitive), created_at in whole
+  // seconds, the quota counted before and after the insert (not under a lock).
+  bool nova_table = false;
 };
 
 std::string backend_name(const ::testing::TestParamInfo<Backend>& info) { return info.param.name; }
@@ -175,6 +209,18 @@ const Backend kMariadb{"Mariadb",
                        [](const std::filesystem::path&) -> std::unique_ptr<KeypairDatabase> {
                          return std::make_unique<MariadbKeypairStore>(mariadb_options());
                        }};
+
+const Backend kMariadbNova{"MariadbNova",
+                           [](const std::filesystem::path&) {
+                             if (!mariadb_url())
+                               return std::string("KEYPAIRD_TEST_MARIADB_URL is not set");
+                             make_nova_table();
+                             return std::string();
+                           },
+                           [](const std::filesystem::path&) -> std::unique_ptr<KeypairDatabase> {
+                             return std::make_unique<MariadbKeypairStore>(mariadb_nova_options());
+                           },
+                           true, true};
 
 const Backend kMemory{"Memory", [](const std::filesystem::path&) { return std::string(); },
                       [](const std::filesystem::path&) -> std::unique_ptr<KeypairDatabase> {
@@ -214,6 +260,9 @@ std::vector<std::string> names_of(const std::vector<StoredKeypair>& rows) {
 }  // namespace
 
 TEST_P(StoreTest, CreateGetListRemove) {
+  if (GetParam().nova_table)
+    GTEST_SKIP() << "byte-wise names: Nova's key_pairs compares names by its collation, where"
+                    " \"b\" and \"B\" are one name (MariadbNovaStore.NamesAsNovaComparesThem)";
   auto store = open();
   for (const char* name : {"b", "B", "a", "a b", "\xc3\xa9", "Z"}) {
     auto out = store->create(key("u", name), -1);
@@ -274,7 +323,9 @@ TEST_P(StoreTest, DuplicatesAndQuotaAreCheckedAtomically) {
   EXPECT_TRUE(store->create(key("v", "k"), 5).is_ok());
   EXPECT_EQ(kind_of(store->create(key("u", "k"), 1)), ErrorKind::quota_exceeded);  // quota first
 
-  // 40 concurrent creates of distinct names against a quota of 10: exactly 10 succeed.
+  // 40 concurrent creates of distinct names against a quota of 10: exactly 10 succeed. In
+  // Nova's table (count, insert, recount, as nova-api) racing creates may all take their rows
+  // back at the recount: at most 10 succeed, and the user never ends above the quota.
   std::atomic<int> created{0}, refused{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < 40; ++i) {
@@ -285,10 +336,16 @@ TEST_P(StoreTest, DuplicatesAndQuotaAreCheckedAtomically) {
     });
   }
   for (auto& t : threads) t.join();
-  EXPECT_EQ(created.load(), 10);
-  EXPECT_EQ(refused.load(), 30);
   auto count = store->count("q");
   ASSERT_TRUE(count.is_ok());
+  EXPECT_EQ(created.load() + refused.load(), 40);
+  if (GetParam().nova_table) {
+    EXPECT_LE(created.load(), 10);
+    EXPECT_EQ(*count, created.load());
+    return;
+  }
+  EXPECT_EQ(created.load(), 10);
+  EXPECT_EQ(refused.load(), 30);
   EXPECT_EQ(*count, 10);
 }
 
@@ -345,7 +402,9 @@ TEST_P(StoreTest, ScanCountAllAndRestore) {
   auto back = store->get("w", "restored");
   ASSERT_TRUE(back.is_ok());
   EXPECT_EQ(back->id, 1000);
-  EXPECT_EQ(back->created_at, "2020-01-02T03:04:05.000006");
+  // Nova's created_at is a DATETIME: whole seconds.
+  EXPECT_EQ(back->created_at,
+            GetParam().nova_table ? "2020-01-02T03:04:05.000000" : "2020-01-02T03:04:05.000006");
   EXPECT_EQ(kind_of(store->get("w", "other")), ErrorKind::not_found);
   // New ids come after every restored one.
   EXPECT_GT(store->get("w", "fresh")->id, 0);
@@ -355,6 +414,7 @@ TEST_P(StoreTest, ScanCountAllAndRestore) {
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreTest, ::testing::Values(kSqlite), backend_name);
 INSTANTIATE_TEST_SUITE_P(Postgres, StoreTest, ::testing::Values(kPostgres), backend_name);
 INSTANTIATE_TEST_SUITE_P(Mariadb, StoreTest, ::testing::Values(kMariadb), backend_name);
+INSTANTIATE_TEST_SUITE_P(MariadbNova, StoreTest, ::testing::Values(kMariadbNova), backend_name);
 INSTANTIATE_TEST_SUITE_P(Memory, StoreTest, ::testing::Values(kMemory), backend_name);
 
 // ------------------------------------------------------------------------------ SQLite only
@@ -713,4 +773,116 @@ TEST_F(MariadbStore, ReconnectsAfterItsConnectionsAreKilled) {
   std::this_thread::sleep_for(100ms);
   EXPECT_TRUE(store.get("u", "before").is_ok());
   EXPECT_TRUE(store.create(key("u", "after"), -1).is_ok());
+}
+
+// ------------------------------------------------------------- MariaDB, Nova's key_pairs only
+
+TEST(StoreFactory, NovaSchemaNeedsMariadb) {
+  StoreOptions options;
+  options.nova_api_schema = true;
+  for (const char* url : {"sqlite:////tmp/keypaird-never-created.sqlite", "postgresql://u@h/db"}) {
+    auto opened = open_keypair_store(url, options);
+    ASSERT_FALSE(opened.is_ok()) << url;
+    EXPECT_EQ(opened.status().kind(), ErrorKind::invalid_input);
+    EXPECT_NE(opened.status().message().find("schema = nova_api"), std::string::npos);
+  }
+  EXPECT_FALSE(std::filesystem::exists("/tmp/keypaird-never-created.sqlite"));
+}
+
+class MariadbNovaStore : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!mariadb_url()) GTEST_SKIP() << "KEYPAIRD_TEST_MARIADB_URL is not set";
+    make_nova_table();
+  }
+};
+
+// As nova-api on that table: one name whatever its case (utf8mb3_general_ci), a show or delete
+// of another case finds the stored row, the list in the collation's order, whole seconds.
+TEST_F(MariadbNovaStore, NamesAsNovaComparesThem) {
+  MariadbKeypairStore store(mariadb_nova_options());
+  EXPECT_EQ(store.name_collation(), "utf8mb3_general_ci");
+  auto created = store.create(key("u", "Key1"), -1);
+  ASSERT_TRUE(created.is_ok());
+  EXPECT_EQ(created->created_at.substr(19), ".000000");
+  EXPECT_EQ(kind_of(store.create(key("u", "key1"), -1)), ErrorKind::conflict);
+  auto shown = store.get("u", "KEY1");
+  ASSERT_TRUE(shown.is_ok());
+  EXPECT_EQ(shown->name, "Key1");
+  EXPECT_EQ(shown->created_at, created->created_at);
+  EXPECT_EQ(shown->id, created->id);
+  for (const char* name : {"b", "A", "\xc3\xa9t\xc3\xa9", "C"})
+    ASSERT_TRUE(store.create(key("u", name), -1).is_ok()) << name;
+  auto listed = store.list("u", std::nullopt, std::nullopt);
+  ASSERT_TRUE(listed.is_ok());
+  EXPECT_EQ(names_of(*listed),
+            (std::vector<std::string>{"A", "b", "C", "\xc3\xa9t\xc3\xa9", "Key1"}));
+  listed = store.list("u", std::string("B"), 2);
+  ASSERT_TRUE(listed.is_ok());
+  EXPECT_EQ(names_of(*listed), (std::vector<std::string>{"C", "\xc3\xa9t\xc3\xa9"}));
+  EXPECT_TRUE(store.remove("u", "kEy1").is_ok());
+  EXPECT_EQ(kind_of(store.get("u", "Key1")), ErrorKind::not_found);
+  MariadbClient client;
+  EXPECT_EQ(client.exec("SELECT COUNT(*) FROM key_pairs WHERE updated_at IS NULL"), "4");
+  EXPECT_EQ(client.exec("SELECT MICROSECOND(created_at) FROM key_pairs LIMIT 1"), "0");
+  // A name longer than Nova's column holds is refused before the database sees it.
+  EXPECT_EQ(kind_of(store.create(key("u", std::string(256, 'n')), -1)), ErrorKind::invalid_input);
+  EXPECT_TRUE(store.create(key("u", std::string(255, 'n')), -1).is_ok());
+}
+
+// Rows nova-api wrote (inserted here as it inserts them) read back as nova-api shows them.
+TEST_F(MariadbNovaStore, ReadsRowsNovaWrote) {
+  MariadbClient client;
+  client.exec(
+      "INSERT INTO key_pairs (created_at, updated_at, name, user_id, fingerprint, public_key,"
+      " type) VALUES ('2024-05-06 07:08:09', NULL, 'nova key', 'user', 'aa:bb', 'ssh-rsa AAAA',"
+      " 'x509')");
+  MariadbKeypairStore store(mariadb_nova_options());
+  auto got = store.get("USER", "Nova Key");
+  ASSERT_TRUE(got.is_ok());
+  EXPECT_EQ(got->name, "nova key");
+  EXPECT_EQ(got->type, "x509");
+  EXPECT_EQ(got->fingerprint, "aa:bb");
+  EXPECT_EQ(got->public_key, "ssh-rsa AAAA");
+  EXPECT_EQ(got->created_at, "2024-05-06T07:08:09.000000");
+  auto count = store.count_all();
+  ASSERT_TRUE(count.is_ok());
+  EXPECT_EQ(*count, 1);
+}
+
+// Never creates or alters anything in Nova's database; refuses to start, saying what is wrong,
+// when the table is missing or not Nova's.
+TEST_F(MariadbNovaStore, RefusesAMissingOrDifferentTableAndCreatesNothing) {
+  auto refusal = [] {
+    try {
+      MariadbKeypairStore store(mariadb_nova_options());
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("started");
+  };
+  wipe_mariadb();
+  std::string why = refusal();
+  EXPECT_NE(why.find("no key_pairs table"), std::string::npos) << why;
+  EXPECT_NE(why.find("nova-manage api_db sync"), std::string::npos) << why;
+  EXPECT_EQ(why.find("kp-test-secret"), std::string::npos) << why;
+  MariadbClient client;
+  EXPECT_EQ(client.exec("SELECT COUNT(*) FROM information_schema.tables"
+                        " WHERE table_schema = DATABASE()"),
+            "0");
+  // keypaird's own schema is not Nova's either.
+  { MariadbKeypairStore own(mariadb_options()); }
+  why = refusal();
+  EXPECT_NE(why.find("key_pairs.name is varbinary"), std::string::npos) << why;
+  make_nova_table();
+  client.exec("ALTER TABLE key_pairs DROP COLUMN type");
+  why = refusal();
+  EXPECT_NE(why.find("no column type"), std::string::npos) << why;
+  make_nova_table();
+  client.exec("ALTER TABLE key_pairs DROP INDEX uniq_key_pairs0user_id0name");
+  why = refusal();
+  EXPECT_NE(why.find("unique key"), std::string::npos) << why;
+  EXPECT_EQ(client.exec("SELECT COUNT(*) FROM information_schema.tables"
+                        " WHERE table_schema = DATABASE()"),
+            "1");
 }
