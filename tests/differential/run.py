@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import os
 import re
 import signal
 import sys
@@ -253,7 +254,8 @@ def start_both(binary: str, server: str) -> tuple[NovaApi, Keypaird]:
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--binary", default="build/keypaird")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", default="1",
+                        help="an integer, or 'fresh' for a new random one (printed)")
     parser.add_argument("--count", type=int, default=1500)
     parser.add_argument("--only", type=int, help="replay request N alone (1-based)")
     parser.add_argument("--show", type=int, help="print request N and exit (no servers)")
@@ -263,7 +265,10 @@ def parse_args(argv):
                         help="how nova-api is served (nova_api_server.py; default eventlet)")
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--json-report", help="write the per-kind counts here")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.seed = (int.from_bytes(os.urandom(4), "big") if args.seed == "fresh"
+                 else int(args.seed))
+    return args
 
 
 def run(args) -> int:
