@@ -12,8 +12,8 @@
 #include <stdexcept>
 
 #include "common/text.h"
+#include "store/database_url.h"
 #include "store/mariadb_keypair_store.h"
-#include "store/postgres_keypair_store.h"  // redact_database_url
 #include "store/sqlite_connection.h"
 
 namespace keypaird::manage {

@@ -21,7 +21,7 @@
 #include <thread>
 
 #include "common/text.h"
-#include "store/postgres_keypair_store.h"  // redact_database_url
+#include "store/database_url.h"
 
 namespace keypaird::store {
 

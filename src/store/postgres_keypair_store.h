@@ -82,7 +82,4 @@ class PostgresKeypairStore final : public KeypairDatabase {
   std::atomic<Clock::rep> last_warning_{0};
 };
 
-// `url` with its password replaced by "***", for logs and messages.
-std::string redact_database_url(const std::string& url);
-
 }  // namespace keypaird::store

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 
+#include "store/database_url.h"
 #include "store/mariadb_keypair_store.h"
 #include "store/postgres_keypair_store.h"
 #include "store/sqlite_keypair_store.h"
