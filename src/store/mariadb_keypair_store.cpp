@@ -204,6 +204,67 @@ std::vector<StoredKeypair> keypairs_from(std::vector<Row>& rows) {
   return out;
 }
 
+// What a prepared statement did: its rows (if it returns any), the rows it changed and the id
+// it generated.
+struct Executed {
+  std::vector<Row> rows;
+  std::uint64_t affected = 0;
+  std::int64_t insert_id = 0;
+};
+
+// ok for a result, else its error.
+template <typename T>
+Status status_of(const Result<T>& r) {
+  return r.is_ok() ? Status::ok() : r.status();
+}
+
+// A statement that Connector/C or the server refused fails as unavailable with the error's
+// number leading the message ("1213: Deadlock found when trying to get lock; ..."), which is
+// also how the log shows it; error_number() reads the number back where the store reacts to
+// it. Every other failure (a timeout, a broken connection) has a message without a number.
+Status mariadb_error(unsigned number, const char* message) {
+  return Status::unavailable(std::to_string(number) + ": " + message);
+}
+
+// The error number of a failure made by mariadb_error(); 0 for any other Status.
+unsigned error_number(const Status& status) {
+  if (status.is_ok()) return 0;
+  const std::string& m = status.message();
+  unsigned number = 0;
+  auto [end, error] = std::from_chars(m.data(), m.data() + m.size(), number);
+  if (error != std::errc() || end == m.data() + m.size() || *end != ':') return 0;
+  return number;
+}
+
+// A duplicate key: the (user_id, name) or the id is taken (the connection is fine).
+bool is_duplicate(const Status& s) { return error_number(s) == kDuplicateEntry; }
+// A value the column cannot hold (the connection is fine).
+bool is_bad_value(const Status& s) {
+  unsigned number = error_number(s);
+  return number == kBadString || number == kTooLong;
+}
+// A deadlock or a lock wait timeout: the transaction was rolled back, and is worth running
+// again (the connection is fine).
+bool is_lock_conflict(const Status& s) {
+  unsigned number = error_number(s);
+  return number == kDeadlock || number == kLockWaitTimeout;
+}
+// What a user is told about a bad value (never the server's text, which quotes it).
+std::string bad_value_reason(const Status& s) {
+  return error_number(s) == kBadString
+             ? "Keypair data is invalid: Nova's key_pairs table (utf8mb3) cannot hold"
+               " characters beyond U+FFFF."
+             : "Keypair data is invalid: longer than Nova's key_pairs table holds.";
+}
+
+// The answer of a COUNT(*); unavailable when the statement failed (or sent no row).
+Result<std::int64_t> count_of(const Result<Executed>& r) {
+  if (!r) return r.status();
+  if (r->rows.empty() || r->rows[0].empty())
+    return Status::unavailable("the database answered a count with no row");
+  return to_int(r->rows[0][0]);
+}
+
 // Connector/C's timeouts and innodb_lock_wait_timeout count whole seconds.
 unsigned whole_seconds(std::chrono::milliseconds timeout) {
   return static_cast<unsigned>(std::max<long long>(1, (timeout.count() + 999) / 1000));
@@ -219,8 +280,9 @@ void init_library_once() {
 
 // One Connector/C connection and its prepared statements, driven through Connector/C's
 // non-blocking calls so that every round trip waits at most until the caller's deadline. A
-// connection that timed out, or failed for any reason but a duplicate key, a deadlock or a lock
-// wait timeout, is marked broken and never reused.
+// connection that timed out, or failed for any reason but a duplicate key, a bad value, a
+// deadlock or a lock wait timeout, is marked broken and never reused. Every call that talks to
+// the server answers unavailable saying why when it fails (see mariadb_error()).
 class MariadbConnection {
  public:
   ~MariadbConnection() {
@@ -272,11 +334,11 @@ class MariadbConnection {
     int status =
         mysql_real_connect_start(&connected, m, or_null(e.host), e.user.c_str(), e.password.c_str(),
                                  e.database.c_str(), e.port, or_null(e.unix_socket), 0);
-    if (!c->drive(status, deadline,
-                  [&](int ready) { return mysql_real_connect_cont(&connected, m, ready); })) {
-      c->broken_ = true;
-      return Status::unavailable("timed out connecting");
-    }
+    if (Status driven =
+            c->drive(status, deadline,
+                     [&](int ready) { return mysql_real_connect_cont(&connected, m, ready); });
+        !driven)
+      return Status::unavailable(driven.message() + " connecting");
     if (!connected) return Status::unavailable(mysql_error(m));
     // Strict mode: a value that does not fit is an error, never silently cut.
     char setup[256];
@@ -284,9 +346,9 @@ class MariadbConnection {
                   "SET SESSION sql_mode = 'TRADITIONAL', SESSION innodb_lock_wait_timeout = %u,"
                   " SESSION max_statement_time = %.3f, SESSION time_zone = '+00:00'",
                   seconds, static_cast<double>(timeout.count()) / 1000.0);
-    if (!c->command(setup, deadline) ||
-        !c->command("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", deadline))
-      return Status::unavailable(c->last_error_);
+    Status set = c->command(setup, deadline);
+    if (set) set = c->command("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", deadline);
+    if (!set) return set;
     if (prepare) {
       const auto& texts = statement_texts(nova);
       for (std::size_t i = 0; i < kStatementCount; ++i) {
@@ -296,11 +358,11 @@ class MariadbConnection {
         c->statements_[i] = s;
         int error = 0;
         int waiting = mysql_stmt_prepare_start(&error, s, texts[i].data(), texts[i].size());
-        if (!c->drive(waiting, deadline,
-                      [&](int ready) { return mysql_stmt_prepare_cont(&error, s, ready); })) {
-          c->broken_ = true;
-          return Status::unavailable("timed out preparing statements");
-        }
+        if (Status driven =
+                c->drive(waiting, deadline,
+                         [&](int ready) { return mysql_stmt_prepare_cont(&error, s, ready); });
+            !driven)
+          return Status::unavailable(driven.message() + " preparing statements");
         if (error != 0)
           return Status::unavailable("cannot prepare a statement: " +
                                      std::string(mysql_stmt_error(s)));
@@ -311,30 +373,33 @@ class MariadbConnection {
   }
 
   // A statement without parameters and without rows (or whose rows are not wanted).
-  bool command(const char* sql, Clock::time_point deadline) {
-    std::vector<Row> rows;
-    return query(sql, deadline, rows);
+  Status command(const char* sql, Clock::time_point deadline) {
+    return status_of(query(sql, deadline));
   }
 
   // A text-protocol query without parameters; its rows.
-  bool query(const char* sql, Clock::time_point deadline, std::vector<Row>& rows) {
-    rows.clear();
-    if (!may_start(deadline)) return false;
+  Result<std::vector<Row>> query(const char* sql, Clock::time_point deadline) {
+    if (Status may = may_start(deadline); !may) return may;
     int error = 0;
     int status = mysql_real_query_start(&error, mysql_, sql, std::strlen(sql));
-    if (!drive(status, deadline,
-               [&](int ready) { return mysql_real_query_cont(&error, mysql_, ready); }))
-      return timed_out();
+    if (Status driven =
+            drive(status, deadline,
+                  [&](int ready) { return mysql_real_query_cont(&error, mysql_, ready); });
+        !driven)
+      return driven;
     if (error != 0) return failed(mysql_errno(mysql_), mysql_error(mysql_));
     MYSQL_RES* result = nullptr;
     status = mysql_store_result_start(&result, mysql_);
-    if (!drive(status, deadline,
-               [&](int ready) { return mysql_store_result_cont(&result, mysql_, ready); }))
-      return timed_out();
+    if (Status driven =
+            drive(status, deadline,
+                  [&](int ready) { return mysql_store_result_cont(&result, mysql_, ready); });
+        !driven)
+      return driven;
+    std::vector<Row> rows;
     if (!result) {
       if (mysql_field_count(mysql_) != 0) return failed(mysql_errno(mysql_), mysql_error(mysql_));
       ++successes_;
-      return true;
+      return rows;
     }
     unsigned columns = mysql_num_fields(result);
     while (MYSQL_ROW row = mysql_fetch_row(result)) {
@@ -346,16 +411,14 @@ class MariadbConnection {
     }
     mysql_free_result(result);
     ++successes_;
-    return true;
+    return rows;
   }
 
-  // Runs a prepared statement with `params`; its rows (if it returns any), the rows it
-  // changed and the id it generated. False on failure (see duplicate(), lock_conflict()).
-  bool run(Statement which, const std::vector<Param>& params, Clock::time_point deadline,
-           std::vector<Row>* rows = nullptr, std::uint64_t* affected = nullptr,
-           std::int64_t* insert_id = nullptr) {
-    if (rows) rows->clear();
-    if (!may_start(deadline)) return false;
+  // Runs a prepared statement with `params`: what it did (see is_duplicate(), is_bad_value()
+  // and is_lock_conflict() for the failures the store tells apart).
+  Result<Executed> run(Statement which, const std::vector<Param>& params,
+                       Clock::time_point deadline) {
+    if (Status may = may_start(deadline); !may) return may;
     MYSQL_STMT* s = statements_[which];
     std::vector<MYSQL_BIND> binds(params.size());
     std::vector<unsigned long> lengths(params.size());
@@ -384,60 +447,44 @@ class MariadbConnection {
       return failed(mysql_stmt_errno(s), mysql_stmt_error(s));
     int error = 0;
     int status = mysql_stmt_execute_start(&error, s);
-    if (!drive(status, deadline,
-               [&](int ready) { return mysql_stmt_execute_cont(&error, s, ready); }))
-      return timed_out();
+    if (Status driven = drive(status, deadline,
+                              [&](int ready) { return mysql_stmt_execute_cont(&error, s, ready); });
+        !driven)
+      return driven;
     if (error != 0) return failed(mysql_stmt_errno(s), mysql_stmt_error(s));
-    if (affected) *affected = mysql_stmt_affected_rows(s);
-    if (insert_id) *insert_id = static_cast<std::int64_t>(mysql_stmt_insert_id(s));
+    Executed out;
+    out.affected = mysql_stmt_affected_rows(s);
+    out.insert_id = static_cast<std::int64_t>(mysql_stmt_insert_id(s));
     if (mysql_stmt_field_count(s) > 0) {
       // The rows come over the network here; fetching them afterwards reads memory only.
       status = mysql_stmt_store_result_start(&error, s);
-      if (!drive(status, deadline,
-                 [&](int ready) { return mysql_stmt_store_result_cont(&error, s, ready); }))
-        return timed_out();
+      if (Status driven =
+              drive(status, deadline,
+                    [&](int ready) { return mysql_stmt_store_result_cont(&error, s, ready); });
+          !driven)
+        return driven;
       if (error != 0) return failed(mysql_stmt_errno(s), mysql_stmt_error(s));
-      bool fetched = fetch(s, rows);
+      Status fetched = fetch(s, out.rows);
       mysql_stmt_free_result(s);
-      if (!fetched) return failed(mysql_stmt_errno(s), mysql_stmt_error(s));
+      if (!fetched) return fetched;
     }
     ++successes_;
-    return true;
+    return out;
   }
 
-  bool commit(Clock::time_point deadline) { return command("COMMIT", deadline); }
+  Status commit(Clock::time_point deadline) { return command("COMMIT", deadline); }
 
   // ROLLBACK after a failed statement inside a transaction (best effort: a connection that
   // cannot do it is dropped, and the server rolls back when it goes).
   void rollback(Clock::time_point deadline) {
     if (broken_) return;
-    unsigned conflict = conflict_;
     if (!command("ROLLBACK", deadline)) broken_ = true;
-    conflict_ = conflict;  // what failed was the statement before, not this
   }
 
   bool broken() const { return broken_; }
-  // The last failure was a duplicate key (the connection is fine).
-  bool duplicate() const { return last_errno_ == kDuplicateEntry; }
-  // The last failure was a value the column cannot hold (the connection is fine).
-  bool bad_value() const { return last_errno_ == kBadString || last_errno_ == kTooLong; }
-  // What a user is told about such a value (never the server's text, which quotes it).
-  std::string bad_value_reason() const {
-    return last_errno_ == kBadString
-               ? "Keypair data is invalid: Nova's key_pairs table (utf8mb3) cannot hold"
-                 " characters beyond U+FFFF."
-               : "Keypair data is invalid: longer than Nova's key_pairs table holds.";
-  }
-  // A statement since hand-out failed on a deadlock or a lock wait: worth running again.
-  bool lock_conflict() const { return conflict_ != 0; }
   // Successful round trips since the connection was last handed out.
   int successes() const { return successes_; }
-  void handed_out() {
-    successes_ = 0;
-    conflict_ = 0;
-    last_errno_ = 0;
-  }
-  const std::string& last_error() const { return last_error_; }
+  void handed_out() { successes_ = 0; }
 
   // An idle connection whose server went away has something to read (an error packet or end
   // of file); checks that without waiting.
@@ -451,13 +498,13 @@ class MariadbConnection {
 
   // Carries one non-blocking Connector/C call to its end: `status` is what the call waits for
   // (MYSQL_WAIT_READ/WRITE/EXCEPT/TIMEOUT), `resume(ready)` continues it with what happened
-  // and returns what it waits for next (0: done). False when the deadline came first; the call
-  // is then abandoned half-way and the connection must not be used again.
+  // and returns what it waits for next (0: done). unavailable when the deadline came first (or
+  // poll() failed): the call is then abandoned half-way and the connection is marked broken.
   template <typename Resume>
-  bool drive(int status, Clock::time_point deadline, Resume resume) {
+  Status drive(int status, Clock::time_point deadline, Resume resume) {
     while (status != 0) {
       auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
-      if (left <= 0) return false;
+      if (left <= 0) return abandon("timed out");
       long long wait = left;
       if (status & MYSQL_WAIT_TIMEOUT)
         wait = std::min<long long>(wait, mysql_get_timeout_value_ms(mysql_));
@@ -466,7 +513,8 @@ class MariadbConnection {
       if (status & MYSQL_WAIT_WRITE) p.events |= POLLOUT;
       if (status & MYSQL_WAIT_EXCEPT) p.events |= POLLPRI;
       int polled = ::poll(&p, 1, static_cast<int>(std::min<long long>(wait, INT32_MAX)));
-      if (polled < 0 && errno != EINTR) return false;
+      if (polled < 0 && errno != EINTR)
+        return abandon(std::string("poll: ") + std::strerror(errno));
       int ready = 0;
       if (polled > 0) {
         if (p.revents & POLLIN) ready |= MYSQL_WAIT_READ;
@@ -480,38 +528,34 @@ class MariadbConnection {
       if (ready == 0) continue;  // interrupted, or our deadline: checked above
       status = resume(ready);
     }
-    return true;
+    return Status::ok();
   }
 
-  bool timed_out() {
+  // The connection is left in an unknown state: it is not used again.
+  Status abandon(std::string why) {
     broken_ = true;
-    last_error_ = "timed out";
-    return false;
+    return Status::unavailable(std::move(why));
   }
 
-  bool may_start(Clock::time_point deadline) {
-    if (broken_) return false;
-    if (Clock::now() < deadline) return true;
+  Status may_start(Clock::time_point deadline) {
+    if (broken_) return Status::unavailable("the connection broke earlier");
+    if (Clock::now() < deadline) return Status::ok();
     // The call is out of time: whatever was under way is abandoned (the server rolls an open
     // transaction back when the connection closes).
-    broken_ = true;
-    last_error_ = "timed out";
-    return false;
+    return abandon("timed out");
   }
 
-  bool failed(unsigned error, const char* message) {
-    last_errno_ = error;
-    last_error_ = std::to_string(error) + ": " + message;
-    if (error == kDeadlock || error == kLockWaitTimeout) {
-      conflict_ = error;
-    } else if (error != kDuplicateEntry && error != kBadString && error != kTooLong) {
+  // A call Connector/C or the server refused with `error`. The connection stays usable after a
+  // duplicate key, a bad value, a deadlock or a lock wait timeout; any other error breaks it.
+  Status failed(unsigned error, const char* message) {
+    if (error != kDuplicateEntry && error != kBadString && error != kTooLong &&
+        error != kDeadlock && error != kLockWaitTimeout)
       broken_ = true;
-    }
-    return false;
+    return mariadb_error(error, message);
   }
 
   // Every row of an executed statement whose result is stored, columns as bytes.
-  static bool fetch(MYSQL_STMT* s, std::vector<Row>* rows) {
+  Status fetch(MYSQL_STMT* s, std::vector<Row>& rows) {
     const unsigned columns = mysql_stmt_field_count(s);
     constexpr unsigned long kInline = 256;
     std::vector<std::array<char, kInline>> buffers(columns);
@@ -526,11 +570,12 @@ class MariadbConnection {
       binds[i].is_null = &nulls[i];
       binds[i].error = &errors[i];
     }
-    if (mysql_stmt_bind_result(s, binds.data()) != 0) return false;
+    auto refused = [&] { return failed(mysql_stmt_errno(s), mysql_stmt_error(s)); };
+    if (mysql_stmt_bind_result(s, binds.data()) != 0) return refused();
     for (;;) {
       int fetched = mysql_stmt_fetch(s);
-      if (fetched == MYSQL_NO_DATA) return true;
-      if (fetched == 1) return false;
+      if (fetched == MYSQL_NO_DATA) return Status::ok();
+      if (fetched == 1) return refused();
       Row row(columns);
       for (unsigned i = 0; i < columns; ++i) {
         if (nulls[i]) continue;
@@ -546,9 +591,9 @@ class MariadbConnection {
         whole.buffer = row[i].data();
         whole.buffer_length = lengths[i];
         whole.length = &length;
-        if (mysql_stmt_fetch_column(s, &whole, i, 0) != 0) return false;
+        if (mysql_stmt_fetch_column(s, &whole, i, 0) != 0) return refused();
       }
-      if (rows) rows->push_back(std::move(row));
+      rows.push_back(std::move(row));
     }
   }
 
@@ -556,112 +601,120 @@ class MariadbConnection {
   std::array<MYSQL_STMT*, kStatementCount> statements_;
   bool nova_ = false;  // in Nova's key_pairs: parameters as text
   bool broken_ = false;
-  unsigned conflict_ = 0;
-  unsigned last_errno_ = 0;
   int successes_ = 0;
-  std::string last_error_;
 };
 
 namespace {
 
-void migrate(MariadbConnection& c, Clock::time_point deadline, unsigned lock_seconds) {
-  auto fail = [&]() -> void {
-    throw std::runtime_error("schema migration failed: " + c.last_error());
-  };
-  std::vector<Row> rows;
+Status migration_failed(const Status& why) {
+  return Status::unavailable("schema migration failed: " + why.message());
+}
+
+// migrate()'s work, under the schema lock.
+Status create_schema(MariadbConnection& c, Clock::time_point deadline) {
+  if (Status created = c.command("CREATE TABLE IF NOT EXISTS keypaird_schema_version"
+                                 " (version INT NOT NULL PRIMARY KEY) ENGINE=InnoDB",
+                                 deadline);
+      !created)
+    return migration_failed(created);
+  auto versions =
+      c.query("SELECT COALESCE(MAX(version), 0) FROM keypaird_schema_version", deadline);
+  if (!versions) return migration_failed(versions.status());
+  std::int64_t version = versions->empty() ? 0 : to_int((*versions)[0][0]);
+  if (version > MariadbKeypairStore::kSchemaVersion)
+    return Status::internal("database schema version " + std::to_string(version) +
+                            " is newer than this keypaird understands (" +
+                            std::to_string(MariadbKeypairStore::kSchemaVersion) + ")");
+  if (version >= 1) return Status::ok();
+  auto tables = c.query(
+      "SELECT COUNT(*) FROM information_schema.tables"
+      " WHERE table_schema = DATABASE() AND table_name IN ('key_pairs', 'keypaird_users')",
+      deadline);
+  if (!tables) return migration_failed(tables.status());
+  if (!tables->empty() && (*tables)[0][0] != "0")
+    return Status::internal(
+        "the database has a key_pairs table that keypaird did not create (Nova's API"
+        " database?); keypaird's own schema needs a database of its own");
+  // VARBINARY and BLOB: bytes compared and ordered as bytes (memcmp, as SQLite's BINARY and
+  // PostgreSQL's "C"), no PAD SPACE ("a" and "a " differ), any byte kept. The unique key
+  // (2048 + 1020 bytes) fits InnoDB's 3072-byte limit and serves the ordered name scans.
+  std::string columns_of_ours = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+  Status created = c.command(("CREATE TABLE key_pairs ("
+                              " id BIGINT NOT NULL AUTO_INCREMENT,"
+                              " user_id VARBINARY(" +
+                              std::to_string(MariadbKeypairStore::kMaxUserIdBytes) +
+                              ") NOT NULL,"
+                              " name VARBINARY(" +
+                              std::to_string(MariadbKeypairStore::kMaxNameBytes) +
+                              ") NOT NULL,"
+                              " fingerprint VARBINARY(255),"
+                              " public_key MEDIUMBLOB,"
+                              " type VARBINARY(4) NOT NULL DEFAULT 'ssh',"
+                              " created_at DATETIME(6) NOT NULL,"
+                              " updated_at DATETIME(6) NULL,"
+                              " PRIMARY KEY (id),"
+                              " UNIQUE KEY key_pairs_user_id_name (user_id, name),"
+                              " CONSTRAINT key_pairs_type CHECK (type IN ('ssh', 'x509')))" +
+                              columns_of_ours)
+                                 .c_str(),
+                             deadline);
+  // One row per user who ever created a keypair: what create() locks (and writes).
+  if (created)
+    created = c.command(("CREATE TABLE keypaird_users ("
+                         " user_id VARBINARY(" +
+                         std::to_string(MariadbKeypairStore::kMaxUserIdBytes) +
+                         ") NOT NULL PRIMARY KEY,"
+                         " creates BIGINT NOT NULL DEFAULT 0)" +
+                         columns_of_ours)
+                            .c_str(),
+                        deadline);
+  if (created)
+    created = c.command("INSERT INTO keypaird_schema_version (version) VALUES (1)", deadline);
+  if (!created) return migration_failed(created);
+  return Status::ok();
+}
+
+// Creates keypaird's tables when they are not there yet. unavailable saying why when the
+// database fails (or another node holds the schema lock past `lock_seconds`); internal when the
+// database holds a schema newer than this build's or a key_pairs table keypaird did not make.
+Status migrate(MariadbConnection& c, Clock::time_point deadline, unsigned lock_seconds) {
   // Nodes starting together queue here; the first creates the tables, the others find them.
   // (DDL commits on its own in MariaDB, so a transaction could not serialise this.)
   const std::string lock_name = "CONCAT('keypaird-schema-', DATABASE())";
-  if (!c.query(("SELECT GET_LOCK(" + lock_name + ", " + std::to_string(lock_seconds) + ")").c_str(),
-               deadline, rows))
-    fail();
-  if (rows.empty() || rows[0][0] != "1")
-    throw std::runtime_error("schema migration failed: another node holds the schema lock");
-  auto unlock = [&] { (void)c.command(("DO RELEASE_LOCK(" + lock_name + ")").c_str(), deadline); };
-  try {
-    if (!c.command("CREATE TABLE IF NOT EXISTS keypaird_schema_version"
-                   " (version INT NOT NULL PRIMARY KEY) ENGINE=InnoDB",
-                   deadline) ||
-        !c.query("SELECT COALESCE(MAX(version), 0) FROM keypaird_schema_version", deadline, rows))
-      fail();
-    std::int64_t version = rows.empty() ? 0 : to_int(rows[0][0]);
-    if (version > MariadbKeypairStore::kSchemaVersion)
-      throw std::runtime_error("database schema version " + std::to_string(version) +
-                               " is newer than this keypaird understands (" +
-                               std::to_string(MariadbKeypairStore::kSchemaVersion) + ")");
-    if (version < 1) {
-      if (!c.query("SELECT COUNT(*) FROM information_schema.tables"
-                   " WHERE table_schema = DATABASE() AND table_name IN ('key_pairs',"
-                   " 'keypaird_users')",
-                   deadline, rows))
-        fail();
-      if (!rows.empty() && rows[0][0] != "0")
-        throw std::runtime_error(
-            "the database has a key_pairs table that keypaird did not create (Nova's API"
-            " database?); keypaird's own schema needs a database of its own");
-      // VARBINARY and BLOB: bytes compared and ordered as bytes (memcmp, as SQLite's BINARY and
-      // PostgreSQL's "C"), no PAD SPACE ("a" and "a " differ), any byte kept. The unique key
-      // (2048 + 1020 bytes) fits InnoDB's 3072-byte limit and serves the ordered name scans.
-      std::string columns_of_ours = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
-      if (!c.command(("CREATE TABLE key_pairs ("
-                      " id BIGINT NOT NULL AUTO_INCREMENT,"
-                      " user_id VARBINARY(" +
-                      std::to_string(MariadbKeypairStore::kMaxUserIdBytes) +
-                      ") NOT NULL,"
-                      " name VARBINARY(" +
-                      std::to_string(MariadbKeypairStore::kMaxNameBytes) +
-                      ") NOT NULL,"
-                      " fingerprint VARBINARY(255),"
-                      " public_key MEDIUMBLOB,"
-                      " type VARBINARY(4) NOT NULL DEFAULT 'ssh',"
-                      " created_at DATETIME(6) NOT NULL,"
-                      " updated_at DATETIME(6) NULL,"
-                      " PRIMARY KEY (id),"
-                      " UNIQUE KEY key_pairs_user_id_name (user_id, name),"
-                      " CONSTRAINT key_pairs_type CHECK (type IN ('ssh', 'x509')))" +
-                      columns_of_ours)
-                         .c_str(),
-                     deadline) ||
-          // One row per user who ever created a keypair: what create() locks (and writes).
-          !c.command(("CREATE TABLE keypaird_users ("
-                      " user_id VARBINARY(" +
-                      std::to_string(MariadbKeypairStore::kMaxUserIdBytes) +
-                      ") NOT NULL PRIMARY KEY,"
-                      " creates BIGINT NOT NULL DEFAULT 0)" +
-                      columns_of_ours)
-                         .c_str(),
-                     deadline) ||
-          !c.command("INSERT INTO keypaird_schema_version (version) VALUES (1)", deadline))
-        fail();
-    }
-  } catch (...) {
-    unlock();
-    throw;
-  }
-  unlock();
+  auto locked =
+      c.query(("SELECT GET_LOCK(" + lock_name + ", " + std::to_string(lock_seconds) + ")").c_str(),
+              deadline);
+  if (!locked) return migration_failed(locked.status());
+  if (locked->empty() || (*locked)[0][0] != "1")
+    return Status::unavailable("schema migration failed: another node holds the schema lock");
+  Status migrated = create_schema(c, deadline);
+  (void)c.command(("DO RELEASE_LOCK(" + lock_name + ")").c_str(), deadline);
+  return migrated;
 }
 
 // Checks, reading only, that the database has Nova's key_pairs table as `nova-manage api_db sync`
 // makes it (the columns nova-api reads and writes, with compatible types, and the unique key on
-// user_id and name); returns the collation of its name column. Throws std::runtime_error saying
-// what is missing.
-std::string verify_nova_schema(MariadbConnection& c, Clock::time_point deadline,
-                               const std::string& where) {
-  std::vector<Row> rows;
-  if (!c.query("SELECT column_name, data_type, column_type, is_nullable,"
-               " COALESCE(collation_name, '') FROM information_schema.columns"
-               " WHERE table_schema = DATABASE() AND table_name = 'key_pairs'",
-               deadline, rows))
-    throw std::runtime_error("cannot read Nova's key_pairs table in " + where + ": " +
-                             c.last_error());
+// user_id and name); returns the collation of its name column. unavailable when the database
+// cannot be read, internal saying what is missing when the table is not as Nova makes it.
+Result<std::string> verify_nova_schema(MariadbConnection& c, Clock::time_point deadline,
+                                       const std::string& where) {
+  auto columns = c.query(
+      "SELECT column_name, data_type, column_type, is_nullable,"
+      " COALESCE(collation_name, '') FROM information_schema.columns"
+      " WHERE table_schema = DATABASE() AND table_name = 'key_pairs'",
+      deadline);
+  if (!columns)
+    return Status::unavailable("cannot read Nova's key_pairs table in " + where + ": " +
+                               columns.status().message());
+  const std::vector<Row>& rows = *columns;
   auto refuse = [&](const std::string& why) {
-    throw std::runtime_error(
+    return Status::internal(
         where +
         " is not a Nova API database as keypaird ([database] schema = nova_api) needs: " + why +
         ". keypaird creates and changes nothing in Nova's database: run `nova-manage api_db "
         "sync` there, or name Nova's API database in [database] connection");
   };
-  if (rows.empty()) refuse("it has no key_pairs table");
+  if (rows.empty()) return refuse("it has no key_pairs table");
   struct Expected {
     const char* column;
     std::vector<std::string> types;  // data_type, any of
@@ -682,25 +735,27 @@ std::string verify_nova_schema(MariadbConnection& c, Clock::time_point deadline,
     const Row* found = nullptr;
     for (const auto& row : rows)
       if (ascii_lower(row[0]) == want.column) found = &row;
-    if (!found) refuse(std::string("key_pairs has no column ") + want.column);
+    if (!found) return refuse(std::string("key_pairs has no column ") + want.column);
     const std::string type = ascii_lower((*found)[1]);
     if (std::find(want.types.begin(), want.types.end(), type) == want.types.end())
-      refuse(std::string("key_pairs.") + want.column + " is " + (*found)[2]);
+      return refuse(std::string("key_pairs.") + want.column + " is " + (*found)[2]);
     if (want.not_null && (*found)[3] != "NO")
-      refuse(std::string("key_pairs.") + want.column + " may be NULL");
+      return refuse(std::string("key_pairs.") + want.column + " may be NULL");
     if (std::string(want.column) == "type" && ascii_lower((*found)[2]) != "enum('ssh','x509')")
-      refuse("key_pairs.type is " + (*found)[2] + ", not enum('ssh','x509')");
+      return refuse("key_pairs.type is " + (*found)[2] + ", not enum('ssh','x509')");
     if (std::string(want.column) == "name") collation = (*found)[4];
   }
-  if (!c.query("SELECT GROUP_CONCAT(column_name ORDER BY seq_in_index) FROM"
-               " information_schema.statistics WHERE table_schema = DATABASE() AND"
-               " table_name = 'key_pairs' AND non_unique = 0 GROUP BY index_name",
-               deadline, rows))
-    throw std::runtime_error("cannot read Nova's key_pairs indexes in " + where + ": " +
-                             c.last_error());
+  auto indexes = c.query(
+      "SELECT GROUP_CONCAT(column_name ORDER BY seq_in_index) FROM"
+      " information_schema.statistics WHERE table_schema = DATABASE() AND"
+      " table_name = 'key_pairs' AND non_unique = 0 GROUP BY index_name",
+      deadline);
+  if (!indexes)
+    return Status::unavailable("cannot read Nova's key_pairs indexes in " + where + ": " +
+                               indexes.status().message());
   bool unique = false;
-  for (const auto& row : rows) unique = unique || ascii_lower(row[0]) == "user_id,name";
-  if (!unique) refuse("key_pairs has no unique key on (user_id, name)");
+  for (const auto& row : *indexes) unique = unique || ascii_lower(row[0]) == "user_id,name";
+  if (!unique) return refuse("key_pairs has no unique key on (user_id, name)");
   return collation;
 }
 
@@ -721,11 +776,15 @@ MariadbKeypairStore::MariadbKeypairStore(MariadbOptions options) : options_(std:
     throw std::runtime_error("cannot connect to " + redact_database_url(options_.url) + ": " +
                              c.status().message());
   if (options_.nova_api_schema) {
-    name_collation_ = verify_nova_schema(**c, deadline, redact_database_url(options_.url));
+    auto collation = verify_nova_schema(**c, deadline, redact_database_url(options_.url));
+    if (!collation) throw std::runtime_error(collation.status().message());
+    name_collation_ = std::move(collation).value();
     spdlog::info("database: Nova's key_pairs table; names compare as {}", name_collation_);
     return;
   }
-  migrate(**c, deadline, whole_seconds(options_.migration_timeout));
+  if (Status migrated = migrate(**c, deadline, whole_seconds(options_.migration_timeout));
+      !migrated)
+    throw std::runtime_error(migrated.message());
 }
 
 MariadbKeypairStore::~MariadbKeypairStore() = default;
@@ -739,18 +798,22 @@ Result<int> MariadbKeypairStore::read_schema_version(const std::string& url,
   if (!c.is_ok())
     return Status::unavailable("cannot connect to " + redact_database_url(url) + ": " +
                                c.status().message());
-  std::vector<Row> rows;
-  if (!(*c)->query("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema ="
-                   " DATABASE() AND table_name = 'keypaird_schema_version'",
-                   deadline, rows) ||
-      rows.empty())
-    return Status::unavailable("cannot read the schema version: " + (*c)->last_error());
-  if (rows[0][0] == "0") return 0;
-  if (!(*c)->query("SELECT COALESCE(MAX(version), 0) FROM keypaird_schema_version", deadline,
-                   rows) ||
-      rows.empty())
-    return Status::unavailable("cannot read the schema version: " + (*c)->last_error());
-  return static_cast<int>(to_int(rows[0][0]));
+  // The first column of the one row `sql` reads.
+  auto value = [&](const char* sql) -> Result<std::string> {
+    auto rows = (*c)->query(sql, deadline);
+    if (!rows)
+      return Status::unavailable("cannot read the schema version: " + rows.status().message());
+    if (rows->empty()) return Status::unavailable("cannot read the schema version: no row");
+    return std::move((*rows)[0][0]);
+  };
+  auto tables = value(
+      "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema ="
+      " DATABASE() AND table_name = 'keypaird_schema_version'");
+  if (!tables) return std::move(tables).status();
+  if (*tables == "0") return 0;
+  auto version = value("SELECT COALESCE(MAX(version), 0) FROM keypaird_schema_version");
+  if (!version) return std::move(version).status();
+  return static_cast<int>(to_int(*version));
 }
 
 std::unique_ptr<MariadbConnection> MariadbKeypairStore::acquire(Clock::time_point deadline,
@@ -824,12 +887,11 @@ Status MariadbKeypairStore::with_connection(Clock::time_point deadline,
     if (!c) return unavailable();
     Status status = work(*c);
     bool failed = status.is(ErrorKind::unavailable);
-    bool conflict = failed && !c->broken() && c->lock_conflict();
+    bool conflict = failed && !c->broken() && is_lock_conflict(status);
     // A reused connection found dead at its first round trip (the server restarted while it
     // sat idle) did nothing: worth one more try on a fresh one, if time is left.
     bool dead_on_reuse = failed && c->broken() && reused && c->successes() == 0 && !retried_fresh &&
                          Clock::now() < deadline;
-    std::string error = c->last_error();
     release(std::move(c));
     if (dead_on_reuse) {
       retried_fresh = true;
@@ -841,7 +903,11 @@ Status MariadbKeypairStore::with_connection(Clock::time_point deadline,
       std::this_thread::sleep_for(std::chrono::milliseconds(1 + random() % (5 * lock_attempt)));
       continue;
     }
-    if (failed) warn(error);
+    // Callers hear the store's one unavailable message; the database's reason goes to the log.
+    if (failed) {
+      warn(status.message());
+      return unavailable();
+    }
     return status;
   }
 }
@@ -859,11 +925,11 @@ keypaird::Result<StoredKeypair> MariadbKeypairStore::get(const std::string& user
                                                          const std::string& name) {
   auto deadline = Clock::now() + options_.timeout;
   StoredKeypair out;
-  Status status = with_connection(deadline, [&](MariadbConnection& c) {
-    std::vector<Row> rows;
-    if (!c.run(kGet, {bytes(user_id), bytes(name)}, deadline, &rows)) return unavailable();
-    if (rows.empty()) return not_found();
-    out = keypair_from(rows[0]);
+  Status status = with_connection(deadline, [&](MariadbConnection& c) -> Status {
+    auto r = c.run(kGet, {bytes(user_id), bytes(name)}, deadline);
+    if (!r) return r.status();
+    if (r->rows.empty()) return not_found();
+    out = keypair_from(r->rows[0]);
     return Status::ok();
   });
   if (!status) return status;
@@ -876,13 +942,12 @@ keypaird::Result<std::vector<StoredKeypair>> MariadbKeypairStore::list(
   std::vector<StoredKeypair> out;
   auto deadline = Clock::now() + options_.timeout;
   const long long most = limit ? std::max<std::int64_t>(0, *limit) : INT64_MAX;
-  Status status = with_connection(deadline, [&](MariadbConnection& c) {
-    std::vector<Row> rows;
-    bool ok = after_name ? c.run(kListAfter, {bytes(user_id), bytes(*after_name), integer(most)},
-                                 deadline, &rows)
-                         : c.run(kListAll, {bytes(user_id), integer(most)}, deadline, &rows);
-    if (!ok) return unavailable();
-    out = keypairs_from(rows);
+  Status status = with_connection(deadline, [&](MariadbConnection& c) -> Status {
+    auto r = after_name
+                 ? c.run(kListAfter, {bytes(user_id), bytes(*after_name), integer(most)}, deadline)
+                 : c.run(kListAll, {bytes(user_id), integer(most)}, deadline);
+    if (!r) return r.status();
+    out = keypairs_from(r->rows);
     return Status::ok();
   });
   if (!status) return status;
@@ -892,10 +957,10 @@ keypaird::Result<std::vector<StoredKeypair>> MariadbKeypairStore::list(
 keypaird::Result<std::int64_t> MariadbKeypairStore::count(const std::string& user_id) {
   auto deadline = Clock::now() + options_.timeout;
   std::int64_t out = 0;
-  Status status = with_connection(deadline, [&](MariadbConnection& c) {
-    std::vector<Row> rows;
-    if (!c.run(kCount, {bytes(user_id)}, deadline, &rows) || rows.empty()) return unavailable();
-    out = to_int(rows[0][0]);
+  Status status = with_connection(deadline, [&](MariadbConnection& c) -> Status {
+    auto n = count_of(c.run(kCount, {bytes(user_id)}, deadline));
+    if (!n) return n.status();
+    out = *n;
     return Status::ok();
   });
   if (!status) return status;
@@ -947,10 +1012,10 @@ keypaird::Result<StoredKeypair> MariadbKeypairStore::create_nova(const StoredKey
   auto deadline = Clock::now() + options_.timeout;
   auto counted = [&]() -> Result<std::int64_t> {
     std::int64_t n = 0;
-    Status status = with_connection(deadline, [&](MariadbConnection& c) {
-      std::vector<Row> rows;
-      if (!c.run(kCount, {bytes(k.user_id)}, deadline, &rows) || rows.empty()) return unavailable();
-      n = to_int(rows[0][0]);
+    Status status = with_connection(deadline, [&](MariadbConnection& c) -> Status {
+      auto r = count_of(c.run(kCount, {bytes(k.user_id)}, deadline));
+      if (!r) return r.status();
+      n = *r;
       return Status::ok();
     });
     if (!status) return status;
@@ -963,15 +1028,17 @@ keypaird::Result<StoredKeypair> MariadbKeypairStore::create_nova(const StoredKey
   }
   StoredKeypair stored = k;
   stored.created_at = whole_second(current_timestamp());
-  Status inserted = with_connection(deadline, [&](MariadbConnection& c) {
-    if (!c.run(kInsert,
-               {bytes(k.user_id), bytes(k.name), bytes(k.fingerprint), bytes(k.public_key),
-                text(k.type), text(stored.created_at)},
-               deadline, nullptr, nullptr, &stored.id)) {
-      if (c.duplicate()) return name_taken();
-      if (c.bad_value()) return Status::invalid_input(c.bad_value_reason());
-      return unavailable();
+  Status inserted = with_connection(deadline, [&](MariadbConnection& c) -> Status {
+    auto r = c.run(kInsert,
+                   {bytes(k.user_id), bytes(k.name), bytes(k.fingerprint), bytes(k.public_key),
+                    text(k.type), text(stored.created_at)},
+                   deadline);
+    if (!r) {
+      if (is_duplicate(r.status())) return name_taken();
+      if (is_bad_value(r.status())) return Status::invalid_input(bad_value_reason(r.status()));
+      return r.status();
     }
+    stored.id = r->insert_id;
     return Status::ok();
   });
   if (!inserted) return inserted;
@@ -982,7 +1049,7 @@ keypaird::Result<StoredKeypair> MariadbKeypairStore::create_nova(const StoredKey
     if (!after) return std::move(after).status();
     if (*after > quota) {
       Status removed = with_connection(deadline, [&](MariadbConnection& c) {
-        return c.run(kDeleteId, {integer(stored.id)}, deadline) ? Status::ok() : unavailable();
+        return status_of(c.run(kDeleteId, {integer(stored.id)}, deadline));
       });
       if (!removed) return removed;
       return quota_full();
@@ -998,11 +1065,11 @@ keypaird::Result<StoredKeypair> MariadbKeypairStore::create(const StoredKeypair&
   if (options_.nova_api_schema) return create_nova(k, quota);
   StoredKeypair stored;
   auto deadline = Clock::now() + options_.timeout;
-  Status status = with_connection(deadline, [&](MariadbConnection& c) {
-    if (!c.command("START TRANSACTION", deadline)) return unavailable();
-    auto abort = [&] {
+  Status status = with_connection(deadline, [&](MariadbConnection& c) -> Status {
+    if (Status begun = c.command("START TRANSACTION", deadline); !begun) return begun;
+    auto abort = [&](const Status& why) {
       c.rollback(deadline);
-      return unavailable();
+      return why;
     };
     // Quota and uniqueness in one step: the user's row in keypaird_users is written first,
     // which holds its exclusive row lock until COMMIT, so creators of one user run one at a
@@ -1013,27 +1080,24 @@ keypaird::Result<StoredKeypair> MariadbKeypairStore::create(const StoredKeypair&
     // writing the row makes two creates for one user on different Galera nodes conflict at
     // certification, and the loser is retried as a deadlock (1213). The unique key settles
     // the name (a duplicate is error 1062).
-    if (!c.run(kLockUser, {bytes(k.user_id)}, deadline)) return abort();
-    std::vector<Row> counted;
-    if (!c.run(kCount, {bytes(k.user_id)}, deadline, &counted) || counted.empty()) return abort();
-    if (quota >= 0 && to_int(counted[0][0]) >= quota) {
+    if (auto locked = c.run(kLockUser, {bytes(k.user_id)}, deadline); !locked)
+      return abort(locked.status());
+    auto counted = count_of(c.run(kCount, {bytes(k.user_id)}, deadline));
+    if (!counted) return abort(counted.status());
+    if (quota >= 0 && *counted >= quota) {
       c.rollback(deadline);
       return quota_full();
     }
     std::string created_at = current_timestamp();
-    std::int64_t id = 0;
-    if (!c.run(kInsert,
-               {bytes(k.user_id), bytes(k.name), bytes(k.fingerprint), bytes(k.public_key),
-                text(k.type), text(created_at)},
-               deadline, nullptr, nullptr, &id)) {
-      bool taken = c.duplicate();
-      c.rollback(deadline);
-      return taken ? name_taken() : unavailable();
-    }
+    auto inserted = c.run(kInsert,
+                          {bytes(k.user_id), bytes(k.name), bytes(k.fingerprint),
+                           bytes(k.public_key), text(k.type), text(created_at)},
+                          deadline);
+    if (!inserted) return abort(is_duplicate(inserted.status()) ? name_taken() : inserted.status());
     // If COMMIT's answer is lost the row may or may not exist; the caller hears unavailable.
-    if (!c.commit(deadline)) return unavailable();
+    if (Status committed = c.commit(deadline); !committed) return committed;
     stored = k;
-    stored.id = id;
+    stored.id = inserted->insert_id;
     stored.created_at = std::move(created_at);
     return Status::ok();
   });
@@ -1043,17 +1107,17 @@ keypaird::Result<StoredKeypair> MariadbKeypairStore::create(const StoredKeypair&
 
 Status MariadbKeypairStore::remove(const std::string& user_id, const std::string& name) {
   auto deadline = Clock::now() + options_.timeout;
-  return with_connection(deadline, [&](MariadbConnection& c) {
+  return with_connection(deadline, [&](MariadbConnection& c) -> Status {
     // In a transaction of its own so that a connection found dead at its first round trip is
     // safe to retry (nothing was deleted yet).
-    if (!c.command("START TRANSACTION", deadline)) return unavailable();
-    std::uint64_t deleted = 0;
-    if (!c.run(kDelete, {bytes(user_id), bytes(name)}, deadline, nullptr, &deleted)) {
+    if (Status begun = c.command("START TRANSACTION", deadline); !begun) return begun;
+    auto r = c.run(kDelete, {bytes(user_id), bytes(name)}, deadline);
+    if (!r) {
       c.rollback(deadline);
-      return unavailable();
+      return r.status();
     }
-    if (!c.commit(deadline)) return unavailable();
-    return deleted > 0 ? Status::ok() : not_found();
+    if (Status committed = c.commit(deadline); !committed) return committed;
+    return r->affected > 0 ? Status::ok() : not_found();
   });
 }
 
@@ -1061,12 +1125,10 @@ keypaird::Result<std::vector<StoredKeypair>> MariadbKeypairStore::scan(std::int6
                                                                        std::int64_t limit) {
   auto deadline = Clock::now() + options_.timeout;
   std::vector<StoredKeypair> out;
-  Status status = with_connection(deadline, [&](MariadbConnection& c) {
-    std::vector<Row> rows;
-    if (!c.run(kScan, {integer(after_id), integer(std::max<std::int64_t>(0, limit))}, deadline,
-               &rows))
-      return unavailable();
-    out = keypairs_from(rows);
+  Status status = with_connection(deadline, [&](MariadbConnection& c) -> Status {
+    auto r = c.run(kScan, {integer(after_id), integer(std::max<std::int64_t>(0, limit))}, deadline);
+    if (!r) return r.status();
+    out = keypairs_from(r->rows);
     return Status::ok();
   });
   if (!status) return status;
@@ -1076,10 +1138,10 @@ keypaird::Result<std::vector<StoredKeypair>> MariadbKeypairStore::scan(std::int6
 keypaird::Result<std::int64_t> MariadbKeypairStore::count_all() {
   auto deadline = Clock::now() + options_.timeout;
   std::int64_t out = 0;
-  Status status = with_connection(deadline, [&](MariadbConnection& c) {
-    std::vector<Row> rows;
-    if (!c.run(kCountAll, {}, deadline, &rows) || rows.empty()) return unavailable();
-    out = to_int(rows[0][0]);
+  Status status = with_connection(deadline, [&](MariadbConnection& c) -> Status {
+    auto n = count_of(c.run(kCountAll, {}, deadline));
+    if (!n) return n.status();
+    out = *n;
     return Status::ok();
   });
   if (!status) return status;
@@ -1091,9 +1153,9 @@ keypaird::Result<std::vector<Status>> MariadbKeypairStore::restore(
   // Restores are bulk work: a longer budget than one request's.
   auto deadline = Clock::now() + options_.timeout * 10;
   std::vector<Status> outcomes;
-  Status status = with_connection(deadline, [&](MariadbConnection& c) {
+  Status status = with_connection(deadline, [&](MariadbConnection& c) -> Status {
     outcomes.assign(rows.size(), Status::ok());
-    if (!c.command("START TRANSACTION", deadline)) return unavailable();
+    if (Status begun = c.command("START TRANSACTION", deadline); !begun) return begun;
     // Rows with their own id first, then rows that get a new one: AUTO_INCREMENT moves past
     // every id given, so a new id never collides with one restored in the same batch.
     for (int pass = 0; pass < 2; ++pass) {
@@ -1111,21 +1173,22 @@ keypaird::Result<std::vector<Status>> MariadbKeypairStore::restore(
         std::vector<Param> params = {bytes(k.user_id),    bytes(k.name), bytes(k.fingerprint),
                                      bytes(k.public_key), text(k.type),  text(created_at)};
         if (with_id) params.insert(params.begin(), integer(k.id));
-        if (!c.run(with_id ? kRestoreWithId : kRestoreNewId, params, deadline)) {
-          if (c.bad_value()) {
-            outcomes[i] = Status::invalid_input(c.bad_value_reason());
+        auto r = c.run(with_id ? kRestoreWithId : kRestoreNewId, params, deadline);
+        if (!r) {
+          const Status& why = r.status();
+          if (is_bad_value(why)) {
+            outcomes[i] = Status::invalid_input(bad_value_reason(why));
             continue;
           }
-          if (!c.duplicate()) {
+          if (!is_duplicate(why)) {
             c.rollback(deadline);
-            return unavailable();
+            return why;
           }
           outcomes[i] = name_taken();  // the (user_id, name) or the id is taken
         }
       }
     }
-    if (!c.commit(deadline)) return unavailable();
-    return Status::ok();
+    return c.commit(deadline);
   });
   if (!status) return status;
   return outcomes;

@@ -122,7 +122,9 @@ class MariadbKeypairStore final : public KeypairDatabase {
   // Runs `work` on a pooled connection within one deadline. When a reused connection turns out
   // to be dead before anything was done on it (the server restarted while it sat idle), tries
   // once more on a fresh one; when `work` hit a deadlock or a lock wait timeout (its
-  // transaction rolled back), runs it again, a few times, while the deadline allows.
+  // transaction rolled back), runs it again, a few times, while the deadline allows. A failure
+  // of the database (unavailable from `work`) goes to the log with its own reason; the caller
+  // hears the store's one unavailable message.
   Status with_connection(Clock::time_point deadline,
                          const std::function<Status(MariadbConnection&)>& work);
 
