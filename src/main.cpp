@@ -287,6 +287,7 @@ int main(int argc, char** argv) {
   server.reset();
   metrics_server.reset();
   raw_store.reset();  // the writer thread commits what is queued, then the database closes
+  log->flush();       // every request answered has its access line written
   spdlog::info("stopped");
   return 0;
 }
