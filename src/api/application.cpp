@@ -31,17 +31,28 @@ using http::Response;
 
 namespace {
 
+// "req-" and a random (version 4) UUID in lowercase hex, as oslo.context makes them.
 std::string new_request_id() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   std::uint64_t hi = rng(), lo = rng();
   hi = (hi & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
   lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // variant 10
-  char buffer[48];
-  std::snprintf(buffer, sizeof buffer, "req-%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(hi >> 32), static_cast<unsigned>((hi >> 16) & 0xFFFF),
-                static_cast<unsigned>(hi & 0xFFFF), static_cast<unsigned>(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
-  return buffer;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id = "req-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+  std::size_t at = id.size();
+  auto put = [&id, &at](std::uint64_t bits, int digits) {
+    for (int i = 0; i < digits; ++i, bits >>= 4) id[--at] = kHex[bits & 0xF];
+  };
+  put(lo, 12);
+  --at;
+  put(lo >> 48, 4);
+  --at;
+  put(hi, 4);
+  --at;
+  put(hi >> 16, 4);
+  --at;
+  put(hi >> 32, 8);
+  return id;
 }
 
 // webob's request URL: the path as the URL map hands it on, quoted again, and the query when
@@ -73,8 +84,12 @@ std::string host_url(std::optional<std::string_view> host_header) {
 }
 
 void add_version_headers(Response& response, const std::string& version) {
-  response.set("OpenStack-API-Version", "compute " + version);
-  response.set("X-OpenStack-Nova-API-Version", version);
+  // Only finalize adds these: insert, as no answer carries them yet.
+  std::string compute_version;
+  compute_version.reserve(8 + version.size());
+  compute_version.append("compute ").append(version);
+  response.insert("OpenStack-API-Version", compute_version);
+  response.insert("X-OpenStack-Nova-API-Version", version);
   response.insert(bhttp::field::vary, "OpenStack-API-Version");
   response.insert(bhttp::field::vary, "X-OpenStack-Nova-API-Version");
 }
@@ -109,6 +124,7 @@ KeypairAction query_action(KeypairEndpoint endpoint) {
 // One request on its way through the pipeline, and what finalize needs to know of it.
 struct Application::Call {
   http::Request& message;
+  bool* secret_answer;  // set when the answer holds a private key (the server wipes it)
   std::string base_url;
   std::string path;       // decoded
   std::string raw_query;  // after '?', undecoded
@@ -141,7 +157,7 @@ Application::Application(ApiSettings settings, auth::Authenticator& authenticato
 asio::awaitable<Response> Application::handle(http::IncomingRequest request) {
   auto started = std::chrono::steady_clock::now();
   if (operations_.metrics) operations_.metrics->request_started();
-  Call call{request.message};
+  Call call{request.message, request.secret_answer};
   call.log.method = std::string(call.message.method_string());
   std::string_view raw_target = call.message.target();
   call.log.path = std::string(raw_target.substr(0, raw_target.find('?')));  // never the query
@@ -413,6 +429,7 @@ asio::awaitable<Response> Application::create(Call& call) {
   // partial copy is left in freed memory, and the service's copy is wiped here.
   Response response = json_response(keypair_microversion(call.version).create_status,
                                     create_view(*created, call.version));
+  if (created->private_key && call.secret_answer) *call.secret_answer = true;
   crypto::wipe(created->private_key);
   co_return response;
 }
@@ -431,8 +448,8 @@ void Application::finalize(Call& call, Response& response) const {
   }
   if (call.compute_app) {
     std::string id = new_request_id();
-    response.set("x-openstack-request-id", id);
-    response.set("x-compute-request-id", id);
+    response.insert("x-openstack-request-id", id);
+    response.insert("x-compute-request-id", id);
     call.log.request_id = std::move(id);
   }
 }

@@ -59,9 +59,9 @@ asio::awaitable<boost::system::error_code> write_response(beast::tcp_stream& str
   co_return ec;
 }
 
-// Bodies can hold a generated private key: leave no copy of any behind in freed memory.
-void wipe(std::string& body) {
-  if (!body.empty()) OPENSSL_cleanse(body.data(), body.size());
+// An answer holding a generated private key: leave no copy of it behind in freed memory.
+void wipe(std::string& bytes) {
+  if (!bytes.empty()) OPENSSL_cleanse(bytes.data(), bytes.size());
 }
 
 // A syntax error from the parser, as opposed to the client closing or a timeout.
@@ -294,6 +294,8 @@ asio::awaitable<void> HttpServer::run_connection(beast::tcp_stream& stream,
     unsigned version = incoming.message.version();
 
     Response response;
+    bool secret_answer = false;
+    incoming.secret_answer = &secret_answer;
     try {
       response = co_await handler_.handle(std::move(incoming));
     } catch (const std::exception&) {
@@ -307,8 +309,10 @@ asio::awaitable<void> HttpServer::run_connection(beast::tcp_stream& stream,
     response.keep_alive(keep_alive && !close_after);
     stream.expires_after(limits_.request_timeout);
     auto write_ec = co_await write_response(stream, response, head, output);
-    wipe(response.body());
-    wipe(output);
+    if (secret_answer) {
+      wipe(response.body());
+      wipe(output);
+    }
     if (write_ec) co_return;
     if (close_after) {
       co_await linger(stream);

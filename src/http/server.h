@@ -24,14 +24,16 @@ using Response = beast::http::response<beast::http::string_body>;
 
 // One parsed request as the server hands it on. When the body was over the limit,
 // `body_too_large` is set, the body is empty, and the connection is closed after the answer.
+// A handler whose answer holds a secret (a private key) sets *secret_answer (when not null):
+// the server then overwrites the body and its own copy of the answer with zeros once written.
 struct IncomingRequest {
   Request message;
   bool body_too_large = false;
+  bool* secret_answer = nullptr;
 };
 
 // The single entry point the server calls. handle() runs on a network thread and may suspend;
-// it must never block (offload slow work to another executor and co_await it). The server
-// overwrites each response body with zeros once it is written (it may hold a private key).
+// it must never block (offload slow work to another executor and co_await it).
 class RequestHandler {
  public:
   virtual ~RequestHandler() = default;
