@@ -27,9 +27,8 @@ constexpr std::size_t kCopiedBodyBytes = 16 * 1024;
 // own serializer walks a long chain of small buffers (one per field piece); for the small
 // answers this service gives, copying once into a reused string is several times cheaper.
 // For HEAD only the header goes out, with the length the body would have.
-asio::awaitable<boost::system::error_code> write_response(beast::tcp_stream& stream,
-                                                          Response& response, bool head,
-                                                          std::string& out) {
+asio::awaitable<boost::system::error_code> write_response(tcp::socket& stream, Response& response,
+                                                          bool head, std::string& out) {
   response.content_length(response.body().size());
   out.clear();
   out += "HTTP/1.1 ";
@@ -118,10 +117,11 @@ bool framing_is_ambiguous(const Message& message) {
 // After an answer that closes the connection: the client may still be sending what we refused.
 // Closing at once would reset the connection and destroy our answer in flight, so stop
 // sending, then read and discard for a bounded time and amount.
-asio::awaitable<void> linger(beast::tcp_stream& stream) {
+template <typename Connection>
+asio::awaitable<void> linger(tcp::socket& stream, Connection& connection) {
   boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream.expires_after(std::chrono::seconds(2));
+  stream.shutdown(tcp::socket::shutdown_send, ignored);
+  connection.expire_after(std::chrono::seconds(2));
   std::array<char, 16 * 1024> sink;
   std::size_t discarded = 0;
   while (discarded < 16 * 1024 * 1024) {
@@ -132,19 +132,48 @@ asio::awaitable<void> linger(beast::tcp_stream& stream) {
 }
 
 // The server's own answer to a request it will not hand on; the connection closes after it.
-asio::awaitable<void> refuse(beast::tcp_stream& stream, bhttp::status status,
+template <typename Connection>
+asio::awaitable<void> refuse(tcp::socket& stream, Connection& connection, bhttp::status status,
                              std::chrono::seconds timeout) {
   Response response{status, 11};
   response.set(bhttp::field::content_type, "text/plain; charset=UTF-8");
   response.body() = std::string(bhttp::obsolete_reason(status)) + "\n";
   response.keep_alive(false);
-  stream.expires_after(timeout);
+  connection.expire_after(timeout);
   std::string output;
   auto ec = co_await write_response(stream, response, false, output);
-  if (!ec) co_await linger(stream);
+  if (!ec) co_await linger(stream, connection);
 }
 
 }  // namespace
+
+void HttpServer::Connection::expire_at(Clock::time_point when) {
+  deadline = when;
+  // The watchdog wakes at watchdog_expiry and then waits for the deadline: only a deadline
+  // before that expiry needs the timer moved (rare: see longest_wait).
+  if (when < watchdog_expiry) {
+    if (auto me = self.lock()) watch(me, Clock::now());
+  }
+}
+
+void HttpServer::Connection::watch(const std::shared_ptr<Connection>& self, Clock::time_point now) {
+  if (!self->socket) return;  // the connection has ended
+  if (now >= self->deadline) {
+    boost::system::error_code ignored;
+    self->socket->close(ignored);  // what is pending on it fails, and the connection ends
+    self->watchdog_expiry = Clock::time_point::max();
+    return;
+  }
+  // Wake at the deadline, or earlier: a later deadline may then come before it.
+  Clock::time_point expiry = self->deadline;
+  if (expiry - now > self->longest_wait) expiry = now + self->longest_wait;
+  self->watchdog_expiry = expiry;
+  self->watchdog.expires_at(expiry);  // cancels the wait before, if any
+  self->watchdog.async_wait([self](const boost::system::error_code& ec) {
+    if (ec == asio::error::operation_aborted) return;  // moved or connection ended
+    watch(self, Clock::now());
+  });
+}
 
 HttpServer::HttpServer(asio::io_context& io, const std::string& host, std::uint16_t port,
                        ServerLimits limits, RequestHandler& handler)
@@ -182,11 +211,14 @@ asio::awaitable<void> HttpServer::accept_loop() {
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    auto connection = std::make_shared<Connection>(socket.get_executor());
+    // The watchdog's longest wait: the shortest timeout (at least a second, never a spin).
+    Connection::Clock::duration longest_wait = std::max<Connection::Clock::duration>(
+        std::chrono::seconds(1), std::min(limits_.request_timeout, limits_.idle_timeout));
+    auto connection = std::make_shared<Connection>(socket.get_executor(), longest_wait);
+    connection->self = connection;
     connections_.insert(connection);
     active_ = connections_.size();
-    asio::co_spawn(connection->executor,
-                   serve_connection(beast::tcp_stream(std::move(socket)), connection),
+    asio::co_spawn(connection->executor, serve_connection(std::move(socket), connection),
                    asio::detached);
   }
 }
@@ -197,23 +229,23 @@ void HttpServer::connection_closed(std::shared_ptr<Connection> connection) {
   slot_freed_.cancel();
 }
 
-asio::awaitable<void> HttpServer::serve_connection(beast::tcp_stream stream,
+asio::awaitable<void> HttpServer::serve_connection(tcp::socket socket,
                                                    std::shared_ptr<Connection> connection) {
-  connection->stream = &stream;
+  connection->socket = &socket;
   try {
-    co_await run_connection(stream, *connection);
+    co_await run_connection(socket, *connection);
   } catch (const std::exception&) {
     // A handler bug must not take the server down; this connection just ends.
   }
-  connection->stream = nullptr;
+  connection->socket = nullptr;
+  connection->watchdog.cancel();  // its wait ends, and with it its share of the connection
   boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream.socket().close(ignored);
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
+  socket.close(ignored);
   asio::post(accept_strand_, [this, connection] { connection_closed(connection); });
 }
 
-asio::awaitable<void> HttpServer::run_connection(beast::tcp_stream& stream,
-                                                 Connection& connection) {
+asio::awaitable<void> HttpServer::run_connection(tcp::socket& stream, Connection& connection) {
   beast::flat_buffer buffer(limits_.header_limit + kReadAheadBytes);
   std::string output;  // reused for every answer on this connection
   std::size_t served = 0;
@@ -222,7 +254,7 @@ asio::awaitable<void> HttpServer::run_connection(beast::tcp_stream& stream,
     if (buffer.size() == 0) {
       // Idle: wait for the first byte of the next request (shutdown may cancel this wait).
       connection.idle = true;
-      stream.expires_after(limits_.idle_timeout);
+      connection.expire_after(limits_.idle_timeout);
       auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kFirstReadBytes), use_tuple);
       connection.idle = false;
       if (ec) co_return;
@@ -230,7 +262,7 @@ asio::awaitable<void> HttpServer::run_connection(beast::tcp_stream& stream,
     }
     // From the first byte on, the whole request must arrive within request_timeout: a client
     // trickling bytes holds nothing but this suspended coroutine, and only until then.
-    stream.expires_after(limits_.request_timeout);
+    connection.expire_after(limits_.request_timeout);
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits_.header_limit));
     parser.body_limit(limits_.body_limit);
@@ -239,7 +271,7 @@ asio::awaitable<void> HttpServer::run_connection(beast::tcp_stream& stream,
     // A Content-Length over the limit is reported as soon as the header is complete.
     bool declared_too_large = header_ec == bhttp::error::body_limit;
     if (header_ec == bhttp::error::header_limit || header_ec == bhttp::error::buffer_overflow) {
-      co_await refuse(stream,
+      co_await refuse(stream, connection,
                       request_line_too_long(parser, limits_.url_limit)
                           ? bhttp::status::uri_too_long
                           : bhttp::status::request_header_fields_too_large,
@@ -248,22 +280,22 @@ asio::awaitable<void> HttpServer::run_connection(beast::tcp_stream& stream,
     }
     if (header_ec && !declared_too_large) {
       if (is_malformed(header_ec))
-        co_await refuse(stream, bhttp::status::bad_request, limits_.request_timeout);
+        co_await refuse(stream, connection, bhttp::status::bad_request, limits_.request_timeout);
       co_return;  // otherwise closed or timed out
     }
     if (parser.get().target().size() > limits_.url_limit) {
-      co_await refuse(stream, bhttp::status::uri_too_long, limits_.request_timeout);
+      co_await refuse(stream, connection, bhttp::status::uri_too_long, limits_.request_timeout);
       co_return;
     }
     // The parser enforces its limit on what it holds unparsed at a time; the limit is on the
     // request line and fields together, whatever way they arrived.
     if (header_n > limits_.header_limit) {
-      co_await refuse(stream, bhttp::status::request_header_fields_too_large,
+      co_await refuse(stream, connection, bhttp::status::request_header_fields_too_large,
                       limits_.request_timeout);
       co_return;
     }
     if (framing_is_ambiguous(parser.get())) {
-      co_await refuse(stream, bhttp::status::bad_request, limits_.request_timeout);
+      co_await refuse(stream, connection, bhttp::status::bad_request, limits_.request_timeout);
       co_return;
     }
 
@@ -279,7 +311,7 @@ asio::awaitable<void> HttpServer::run_connection(beast::tcp_stream& stream,
         close_after = true;
       } else if (body_ec) {
         if (is_malformed(body_ec))
-          co_await refuse(stream, bhttp::status::bad_request, limits_.request_timeout);
+          co_await refuse(stream, connection, bhttp::status::bad_request, limits_.request_timeout);
         co_return;
       }
     }
@@ -293,6 +325,8 @@ asio::awaitable<void> HttpServer::run_connection(beast::tcp_stream& stream,
                       served < limits_.max_requests_per_connection;
     unsigned version = incoming.message.version();
 
+    // No timeout while the handler works (e.g. waits for a commit or a generated key).
+    connection.expire_at(Connection::Clock::time_point::max());
     Response response;
     bool secret_answer = false;
     incoming.secret_answer = &secret_answer;
@@ -307,7 +341,7 @@ asio::awaitable<void> HttpServer::run_connection(beast::tcp_stream& stream,
     if (connection.stopping) keep_alive = false;  // shutting down: this is the last answer
     response.version(version);
     response.keep_alive(keep_alive && !close_after);
-    stream.expires_after(limits_.request_timeout);
+    connection.expire_after(limits_.request_timeout);
     auto write_ec = co_await write_response(stream, response, head, output);
     if (secret_answer) {
       wipe(response.body());
@@ -315,7 +349,7 @@ asio::awaitable<void> HttpServer::run_connection(beast::tcp_stream& stream,
     }
     if (write_ec) co_return;
     if (close_after) {
-      co_await linger(stream);
+      co_await linger(stream, connection);
       co_return;
     }
     if (!keep_alive) co_return;
@@ -336,7 +370,8 @@ asio::awaitable<void> HttpServer::drain(std::chrono::milliseconds grace) {
   for (const auto& c : connections_) {
     asio::post(c->executor, [c] {
       c->stopping = true;
-      if (c->idle && c->stream) c->stream->cancel();
+      boost::system::error_code ignored_cancel;
+      if (c->idle && c->socket) c->socket->cancel(ignored_cancel);
     });
   }
   asio::steady_timer tick(accept_strand_);
@@ -350,7 +385,7 @@ asio::awaitable<void> HttpServer::drain(std::chrono::milliseconds grace) {
   for (const auto& c : connections_) {
     asio::post(c->executor, [c] {
       boost::system::error_code ignored_close;
-      if (c->stream) c->stream->socket().close(ignored_close);
+      if (c->socket) c->socket->close(ignored_close);
     });
   }
   deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);

@@ -72,19 +72,36 @@ class HttpServer {
 
  private:
   // One connection's state shared with the server; touched only on the connection's strand.
+  // Its timeouts are one deadline, moved by a store to `deadline` (no timer operation per read
+  // or write); a watchdog timer closes the socket once the deadline has passed. The watchdog
+  // never waits longer than `longest_wait`, so a deadline set later is never earlier than the
+  // watchdog's expiry but in rare cases (then it is re-armed).
   struct Connection {
-    explicit Connection(asio::any_io_executor e) : executor(std::move(e)) {}
+    using Clock = std::chrono::steady_clock;
+    Connection(asio::any_io_executor e, Clock::duration longest_wait)
+        : executor(e), watchdog(e), longest_wait(longest_wait) {}
+    // From now on, the connection is closed at `when` (Clock::time_point::max(): never).
+    void expire_at(Clock::time_point when);
+    void expire_after(Clock::duration timeout) { expire_at(Clock::now() + timeout); }
+    // Called by the watchdog's wait (and to start it).
+    static void watch(const std::shared_ptr<Connection>& self, Clock::time_point now);
+
     asio::any_io_executor executor;
-    beast::tcp_stream* stream = nullptr;  // while the connection's coroutine runs
-    bool idle = true;                     // waiting for the first byte of a request
-    bool stopping = false;                // the server is shutting down: finish and close
+    asio::ip::tcp::socket* socket = nullptr;  // while the connection's coroutine runs
+    bool idle = true;                         // waiting for the first byte of a request
+    bool stopping = false;                    // the server is shutting down: finish and close
+    asio::steady_timer watchdog;
+    Clock::duration longest_wait;
+    Clock::time_point deadline = Clock::time_point::max();
+    Clock::time_point watchdog_expiry = Clock::time_point::max();  // max: not waiting
+    std::weak_ptr<Connection> self;                                // for re-arming from expire_at
   };
 
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> drain(std::chrono::milliseconds grace);  // on accept_strand_
-  asio::awaitable<void> serve_connection(beast::tcp_stream stream,
+  asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket,
                                          std::shared_ptr<Connection> connection);
-  asio::awaitable<void> run_connection(beast::tcp_stream& stream, Connection& connection);
+  asio::awaitable<void> run_connection(asio::ip::tcp::socket& socket, Connection& connection);
   void connection_closed(std::shared_ptr<Connection> connection);  // runs on accept_strand_
 
   asio::io_context& io_;
