@@ -9,6 +9,21 @@
 
 namespace keypaird::store {
 
+namespace {
+
+// SQLite's memory statistics (sqlite3_memory_used, unused here) take a global mutex around
+// every allocation, from every connection on every thread; switched off before SQLite
+// initializes (at the first connection), where sqlite3_config is allowed.
+void configure_sqlite_once() {
+  static const bool configured = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);  // SQLITE_MISUSE if already initialized: fine
+    return true;
+  }();
+  (void)configured;
+}
+
+}  // namespace
+
 SqliteStatement::SqliteStatement(sqlite3* db, const char* sql) {
   if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK)
     throw std::runtime_error(std::string("sqlite prepare failed: ") + sqlite3_errmsg(db));
@@ -60,6 +75,7 @@ std::optional<std::string> SqliteBinding::column_optional_text(int column) {
 }
 
 SqliteConnection::SqliteConnection(const std::string& path) {
+  configure_sqlite_once();
   int rc =
       sqlite3_open_v2(path.c_str(), &db_,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -76,6 +92,7 @@ SqliteConnection::SqliteConnection(const std::string& path) {
 
 Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open_read_only(
     const std::string& path) {
+  configure_sqlite_once();
   std::unique_ptr<SqliteConnection> connection(new SqliteConnection());
   int rc = sqlite3_open_v2(path.c_str(), &connection->db_, SQLITE_OPEN_READONLY, nullptr);
   if (rc != SQLITE_OK)  // the destructor closes the handle SQLite may have allocated
