@@ -176,8 +176,10 @@ void HttpServer::Connection::watch(const std::shared_ptr<Connection>& self, Cloc
 }
 
 HttpServer::HttpServer(asio::io_context& io, const std::string& host, std::uint16_t port,
-                       ServerLimits limits, RequestHandler& handler)
+                       ServerLimits limits, RequestHandler& handler,
+                       std::vector<asio::io_context*> connection_contexts)
     : io_(io),
+      connection_contexts_(std::move(connection_contexts)),
       accept_strand_(asio::make_strand(io)),
       acceptor_(accept_strand_),
       slot_freed_(accept_strand_),
@@ -191,6 +193,13 @@ HttpServer::HttpServer(asio::io_context& io, const std::string& host, std::uint1
   port_ = acceptor_.local_endpoint().port();
 }
 
+asio::any_io_executor HttpServer::next_connection_executor() {
+  if (connection_contexts_.empty()) return asio::make_strand(io_);
+  asio::io_context* context = connection_contexts_[next_context_];
+  next_context_ = (next_context_ + 1) % connection_contexts_.size();
+  return context->get_executor();  // one thread runs it: the connection's handlers never overlap
+}
+
 void HttpServer::start() { asio::co_spawn(accept_strand_, accept_loop(), asio::detached); }
 
 asio::awaitable<void> HttpServer::accept_loop() {
@@ -202,7 +211,7 @@ asio::awaitable<void> HttpServer::accept_loop() {
       co_await slot_freed_.async_wait(use_tuple);
     }
     if (stopping_) co_return;
-    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), use_tuple);
+    auto [ec, socket] = co_await acceptor_.async_accept(next_connection_executor(), use_tuple);
     if (stopping_ || ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
     if (ec) {
       // E.g. too many open files: keep serving the connections we have, retry shortly.

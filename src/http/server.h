@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 namespace keypaird::http {
 
@@ -56,8 +57,12 @@ struct ServerLimits {
 class HttpServer {
  public:
   // Binds at once (throws boost::system::system_error when it cannot); start() begins accepting.
+  // Connections are served on `io` (each on its own strand, so any number of threads may run
+  // it) or, when `connection_contexts` is not empty, spread over those in turn, each of which
+  // must be run by exactly one thread (then a connection needs no strand, and threads do not
+  // contend for one scheduler). `io` runs the accept loop and the shutdown.
   HttpServer(asio::io_context& io, const std::string& host, std::uint16_t port, ServerLimits limits,
-             RequestHandler& handler);
+             RequestHandler& handler, std::vector<asio::io_context*> connection_contexts = {});
 
   std::uint16_t port() const { return port_; }
   void start();
@@ -104,7 +109,11 @@ class HttpServer {
   asio::awaitable<void> run_connection(asio::ip::tcp::socket& socket, Connection& connection);
   void connection_closed(std::shared_ptr<Connection> connection);  // runs on accept_strand_
 
+  asio::any_io_executor next_connection_executor();  // on accept_strand_
+
   asio::io_context& io_;
+  std::vector<asio::io_context*> connection_contexts_;
+  std::size_t next_context_ = 0;  // on accept_strand_
   // The acceptor, the connection count and the registry are used only on this strand.
   asio::strand<asio::io_context::executor_type> accept_strand_;
   asio::ip::tcp::acceptor acceptor_;
