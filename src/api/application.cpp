@@ -59,7 +59,7 @@ std::string new_request_id() {
 // there is one.
 template <typename Call>
 std::string request_url(const Call& call) {
-  std::string url = call.base_url + quote_path(collapse_slashes(call.path));
+  std::string url = call.base_url() + quote_path(collapse_slashes(call.path));
   if (!call.raw_query.empty()) url += "?" + call.raw_query;
   return url;
 }
@@ -125,9 +125,9 @@ KeypairAction query_action(KeypairEndpoint endpoint) {
 struct Application::Call {
   http::Request& message;
   bool* secret_answer;  // set when the answer holds a private key (the server wipes it)
-  std::string base_url;
-  std::string path;       // decoded
-  std::string raw_query;  // after '?', undecoded
+  mutable std::optional<std::string> base_url_;  // made when first needed (links, documents)
+  std::string path;                              // decoded
+  std::string raw_query;                         // after '?', undecoded
   Route route;
   UrlmapMediaType media;  // the media type Nova's URL map picks for the answer
   auth::RequestContext context;
@@ -137,6 +137,12 @@ struct Application::Call {
   bool compute_app = false;                 // answered by the compute app: a request id
   std::optional<std::string> version_text;  // negotiated: the version headers
   bool reached_handler = false;             // a keypairs handler answered: the media type
+
+  // webob's host_url, from the Host header.
+  const std::string& base_url() const {
+    if (!base_url_) base_url_ = host_url(header("Host"));
+    return *base_url_;
+  }
 
   std::optional<std::string_view> header(std::string_view name) const {
     auto it = message.find(name);
@@ -164,7 +170,6 @@ asio::awaitable<Response> Application::handle(http::IncomingRequest request) {
   auto target = decode_target(raw_target);
   call.path = std::move(target.path);
   call.raw_query = std::move(target.raw_query);
-  call.base_url = host_url(call.header("Host"));
 
   Response response = co_await answer(call, request.body_too_large);
   finalize(call, response);
@@ -198,7 +203,7 @@ asio::awaitable<Response> Application::answer(Call& call, bool body_too_large) {
   switch (call.route.target) {
     case RouteTarget::root_versions:
       call.log.route = observability::Route::root;
-      co_return root_versions_response(call.base_url, settings_.max_version);
+      co_return root_versions_response(call.base_url(), settings_.max_version);
     case RouteTarget::versions:
       co_return version_document(call);
     case RouteTarget::compute:
@@ -218,7 +223,7 @@ asio::awaitable<Response> Application::answer(Call& call, bool body_too_large) {
     case RouteTarget::choices:
       break;
   }
-  co_return choices_response(call.base_url, call.path);
+  co_return choices_response(call.base_url(), call.path);
 }
 
 Response Application::version_document(Call& call) {
@@ -227,7 +232,7 @@ Response Application::version_document(Call& call) {
   if (call.route.v2_1) {
     if (Status negotiated = negotiate(call); !negotiated) return error_response(negotiated);
   }
-  return version_response(call.base_url, call.route.v2_1, settings_.max_version);
+  return version_response(call.base_url(), call.route.v2_1, settings_.max_version);
 }
 
 // The compute API: authenticate, route the method, negotiate, check the request's encoding,
@@ -376,7 +381,8 @@ asio::awaitable<Response> Application::list(Call& call) {
   if (!keypairs) co_return error_response(keypairs.status());
   std::optional<std::string> next;
   if (limit && *limit > 0 && static_cast<std::size_t>(*limit) == keypairs->size())
-    next = next_page_href(call.base_url, link_project(call), call.raw_query, keypairs->back().name);
+    next =
+        next_page_href(call.base_url(), link_project(call), call.raw_query, keypairs->back().name);
   co_return json_response(200, list_view(*keypairs, call.version, next));
 }
 
