@@ -1,6 +1,7 @@
 // HttpServer: an accept loop that keeps at most max_connections open, one coroutine per
-// connection on its own strand, a fresh parser per request, and a graceful shutdown that lets
-// requests in flight finish.
+// connection (on a single-threaded io_context of its own thread, or on a strand), one deadline
+// per connection watched by one timer, a fresh parser per request, and a graceful shutdown
+// that lets requests in flight finish.
 #include "http/server.h"
 
 #include <openssl/crypto.h>
