@@ -8,6 +8,7 @@
 
 #include <array>
 #include <boost/asio/as_tuple.hpp>
+#include <cstring>
 #include <string_view>
 
 namespace keypaird::http {
@@ -31,25 +32,39 @@ constexpr std::size_t kCopiedBodyBytes = 16 * 1024;
 asio::awaitable<boost::system::error_code> write_response(tcp::socket& stream, Response& response,
                                                           bool head, std::string& out) {
   response.content_length(response.body().size());
-  out.clear();
-  out += "HTTP/1.1 ";
-  out += std::to_string(response.result_int());
-  out += ' ';
+  const std::string& body = response.body();
+  const bool copy_body = !head && body.size() <= kCopiedBodyBytes;
+  // Sized once, then filled: no growth while a (possibly secret) body is copied in.
+  unsigned status = response.result_int();
   auto reason = response.reason();
-  out.append(reason.data(), reason.size());
-  out += "\r\n";
+  std::size_t size = 9 + 3 + 1 + reason.size() + 2 + 2 + (copy_body ? body.size() : 0);
+  for (const auto& field : response.base())
+    size += field.name_string().size() + 2 + field.value().size() + 2;
+  out.resize(size);
+  char* at = out.data();
+  auto put = [&at](std::string_view text) {
+    std::memcpy(at, text.data(), text.size());
+    at += text.size();
+  };
+  put("HTTP/1.1 ");
+  const char code[3] = {static_cast<char>('0' + status / 100 % 10),
+                        static_cast<char>('0' + status / 10 % 10),
+                        static_cast<char>('0' + status % 10)};
+  put(std::string_view(code, 3));
+  put(" ");
+  put(std::string_view(reason.data(), reason.size()));
+  put("\r\n");
   for (const auto& field : response.base()) {
     auto name = field.name_string();
     auto value = field.value();
-    out.append(name.data(), name.size());
-    out += ": ";
-    out.append(value.data(), value.size());
-    out += "\r\n";
+    put(std::string_view(name.data(), name.size()));
+    put(": ");
+    put(std::string_view(value.data(), value.size()));
+    put("\r\n");
   }
-  out += "\r\n";
-  const std::string& body = response.body();
-  if (head || body.size() <= kCopiedBodyBytes) {
-    if (!head) out += body;
+  put("\r\n");
+  if (head || copy_body) {
+    if (copy_body) put(body);
     auto [ec, n] = co_await asio::async_write(stream, asio::buffer(out), use_tuple);
     co_return ec;
   }
