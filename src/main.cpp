@@ -231,7 +231,17 @@ int main(int argc, char** argv) {
   api::Application application(settings, *authenticator, *policy, service, operations);
   api::OperationsEndpoint operations_endpoint(metrics, &health);
 
-  boost::asio::io_context io;
+  // One io_context per network thread: `io` (the main thread's) also runs the accept loop,
+  // signals and the metrics listener; connections are spread over all of them, so a
+  // connection's work never crosses threads and no two threads contend for one scheduler.
+  const int threads = thread_count(cfg.workers);
+  boost::asio::io_context io(1);
+  std::vector<std::unique_ptr<boost::asio::io_context>> more_network;
+  std::vector<boost::asio::io_context*> network{&io};
+  for (int i = 1; i < threads; ++i) {
+    more_network.push_back(std::make_unique<boost::asio::io_context>(1));
+    network.push_back(more_network.back().get());
+  }
   http::ServerLimits limits;
   limits.body_limit = cfg.max_request_body_size;
   limits.idle_timeout = std::chrono::seconds(cfg.client_socket_timeout);
@@ -243,7 +253,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<http::HttpServer> server;
   try {
     server = std::make_unique<http::HttpServer>(io, cfg.listen_host, cfg.listen_port, limits,
-                                                application);
+                                                application, network);
   } catch (const std::exception& e) {
     spdlog::error("cannot listen on {}:{}: {}", cfg.listen_host, cfg.listen_port, e.what());
     return 1;
@@ -281,16 +291,21 @@ int main(int argc, char** argv) {
                          std::chrono::seconds(cfg.graceful_shutdown_timeout), argc, argv);
   signals.arm();
 
-  int threads = thread_count(cfg.workers);
   std::vector<std::thread> workers;
-  for (int i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
-  io.run();
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> keep;
+  for (auto& context : more_network) {
+    keep.push_back(boost::asio::make_work_guard(*context));  // runs until the stop below
+    workers.emplace_back([&context] { context->run(); });
+  }
+  io.run();  // until the shutdown (or a second signal) stops it
+  for (auto& context : more_network) context->stop();
   for (auto& t : workers) t.join();
   blocking_pool.join();
   generation_pool.join();
   server.reset();
   metrics_server.reset();
   raw_store.reset();  // the writer thread commits what is queued, then the database closes
+  log->flush();       // every request answered has its access line written
   spdlog::info("stopped");
   return 0;
 }

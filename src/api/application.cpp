@@ -31,24 +31,35 @@ using http::Response;
 
 namespace {
 
+// "req-" and a random (version 4) UUID in lowercase hex, as oslo.context makes them.
 std::string new_request_id() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   std::uint64_t hi = rng(), lo = rng();
   hi = (hi & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
   lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // variant 10
-  char buffer[48];
-  std::snprintf(buffer, sizeof buffer, "req-%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(hi >> 32), static_cast<unsigned>((hi >> 16) & 0xFFFF),
-                static_cast<unsigned>(hi & 0xFFFF), static_cast<unsigned>(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
-  return buffer;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id = "req-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+  std::size_t at = id.size();
+  auto put = [&id, &at](std::uint64_t bits, int digits) {
+    for (int i = 0; i < digits; ++i, bits >>= 4) id[--at] = kHex[bits & 0xF];
+  };
+  put(lo, 12);
+  --at;
+  put(lo >> 48, 4);
+  --at;
+  put(hi, 4);
+  --at;
+  put(hi >> 16, 4);
+  --at;
+  put(hi >> 32, 8);
+  return id;
 }
 
 // webob's request URL: the path as the URL map hands it on, quoted again, and the query when
 // there is one.
 template <typename Call>
 std::string request_url(const Call& call) {
-  std::string url = call.base_url + quote_path(collapse_slashes(call.path));
+  std::string url = call.base_url() + quote_path(collapse_slashes(call.path));
   if (!call.raw_query.empty()) url += "?" + call.raw_query;
   return url;
 }
@@ -73,8 +84,12 @@ std::string host_url(std::optional<std::string_view> host_header) {
 }
 
 void add_version_headers(Response& response, const std::string& version) {
-  response.set("OpenStack-API-Version", "compute " + version);
-  response.set("X-OpenStack-Nova-API-Version", version);
+  // Only finalize adds these: insert, as no answer carries them yet.
+  std::string compute_version;
+  compute_version.reserve(8 + version.size());
+  compute_version.append("compute ").append(version);
+  response.insert("OpenStack-API-Version", compute_version);
+  response.insert("X-OpenStack-Nova-API-Version", version);
   response.insert(bhttp::field::vary, "OpenStack-API-Version");
   response.insert(bhttp::field::vary, "X-OpenStack-Nova-API-Version");
 }
@@ -109,9 +124,10 @@ KeypairAction query_action(KeypairEndpoint endpoint) {
 // One request on its way through the pipeline, and what finalize needs to know of it.
 struct Application::Call {
   http::Request& message;
-  std::string base_url;
-  std::string path;       // decoded
-  std::string raw_query;  // after '?', undecoded
+  bool* secret_answer;  // set when the answer holds a private key (the server wipes it)
+  mutable std::optional<std::string> base_url_;  // made when first needed (links, documents)
+  std::string path;                              // decoded
+  std::string raw_query;                         // after '?', undecoded
   Route route;
   UrlmapMediaType media;  // the media type Nova's URL map picks for the answer
   auth::RequestContext context;
@@ -121,6 +137,12 @@ struct Application::Call {
   bool compute_app = false;                 // answered by the compute app: a request id
   std::optional<std::string> version_text;  // negotiated: the version headers
   bool in_media_type = false;  // a handler or a version document answered: the URL map's type
+
+  // webob's host_url, from the Host header.
+  const std::string& base_url() const {
+    if (!base_url_) base_url_ = host_url(header("Host"));
+    return *base_url_;
+  }
 
   std::optional<std::string_view> header(std::string_view name) const {
     auto it = message.find(name);
@@ -141,14 +163,13 @@ Application::Application(ApiSettings settings, auth::Authenticator& authenticato
 asio::awaitable<Response> Application::handle(http::IncomingRequest request) {
   auto started = std::chrono::steady_clock::now();
   if (operations_.metrics) operations_.metrics->request_started();
-  Call call{request.message};
+  Call call{request.message, request.secret_answer};
   call.log.method = std::string(call.message.method_string());
   std::string_view raw_target = call.message.target();
   call.log.path = std::string(raw_target.substr(0, raw_target.find('?')));  // never the query
   auto target = decode_target(raw_target);
   call.path = std::move(target.path);
   call.raw_query = std::move(target.raw_query);
-  call.base_url = host_url(call.header("Host"));
 
   Response response = co_await answer(call, request.body_too_large);
   finalize(call, response);
@@ -181,7 +202,7 @@ asio::awaitable<Response> Application::answer(Call& call, bool body_too_large) {
     case RouteTarget::root_versions:
       call.log.route = observability::Route::root;
       call.in_media_type = true;
-      co_return root_versions_response(call.base_url, settings_.max_version);
+      co_return root_versions_response(call.base_url(), settings_.max_version);
     case RouteTarget::versions:
       co_return version_document(call);
     case RouteTarget::compute:
@@ -203,7 +224,7 @@ asio::awaitable<Response> Application::answer(Call& call, bool body_too_large) {
       break;
   }
   call.in_media_type = true;
-  co_return choices_response(call.base_url, call.path);
+  co_return choices_response(call.base_url(), call.path);
 }
 
 Response Application::version_document(Call& call) {
@@ -213,7 +234,7 @@ Response Application::version_document(Call& call) {
     if (Status negotiated = negotiate(call); !negotiated) return error_response(negotiated);
   }
   call.in_media_type = true;
-  return version_response(call.base_url, call.route.v2_1, settings_.max_version);
+  return version_response(call.base_url(), call.route.v2_1, settings_.max_version);
 }
 
 // The compute API: authenticate, route the method, negotiate, check the request's encoding,
@@ -357,7 +378,8 @@ asio::awaitable<Response> Application::list(Call& call) {
   if (!keypairs) co_return error_response(keypairs.status());
   std::optional<std::string> next;
   if (limit && *limit > 0 && static_cast<std::size_t>(*limit) == keypairs->size())
-    next = next_page_href(call.base_url, link_project(call), call.raw_query, keypairs->back().name);
+    next =
+        next_page_href(call.base_url(), link_project(call), call.raw_query, keypairs->back().name);
   co_return json_response(200, list_view(*keypairs, call.version, next));
 }
 
@@ -410,6 +432,7 @@ asio::awaitable<Response> Application::create(Call& call) {
   // partial copy is left in freed memory, and the service's copy is wiped here.
   Response response = json_response(keypair_microversion(call.version).create_status,
                                     create_view(*created, call.version));
+  if (created->private_key && call.secret_answer) *call.secret_answer = true;
   crypto::wipe(created->private_key);
   co_return response;
 }
@@ -428,8 +451,8 @@ void Application::finalize(Call& call, Response& response) const {
   }
   if (call.compute_app) {
     std::string id = new_request_id();
-    response.set("x-openstack-request-id", id);
-    response.set("x-compute-request-id", id);
+    response.insert("x-openstack-request-id", id);
+    response.insert("x-compute-request-id", id);
     call.log.request_id = std::move(id);
   }
 }

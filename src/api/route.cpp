@@ -47,6 +47,7 @@ void route_keypairs(bhttp::verb method, std::string_view path, Route& route) {
 // (norm_url_re, '//+' -> '/') and hands the app that normalised path: "//v2.1/os-keypairs" is
 // the compute API's "/v2.1/os-keypairs", "/v2.1//" the v2.1 document, "//" the root document.
 std::string collapse_slashes(std::string_view path) {
+  if (path.find("//") == std::string_view::npos) return std::string(path);  // the usual path
   std::string out;
   out.reserve(path.size());
   for (char c : path)

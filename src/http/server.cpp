@@ -1,12 +1,14 @@
 // HttpServer: an accept loop that keeps at most max_connections open, one coroutine per
-// connection on its own strand, a fresh parser per request, and a graceful shutdown that lets
-// requests in flight finish.
+// connection (on a single-threaded io_context of its own thread, or on a strand), one deadline
+// per connection watched by one timer, a fresh parser per request, and a graceful shutdown
+// that lets requests in flight finish.
 #include "http/server.h"
 
 #include <openssl/crypto.h>
 
 #include <array>
 #include <boost/asio/as_tuple.hpp>
+#include <cstring>
 #include <string_view>
 
 namespace keypaird::http {
@@ -27,29 +29,42 @@ constexpr std::size_t kCopiedBodyBytes = 16 * 1024;
 // own serializer walks a long chain of small buffers (one per field piece); for the small
 // answers this service gives, copying once into a reused string is several times cheaper.
 // For HEAD only the header goes out, with the length the body would have.
-asio::awaitable<boost::system::error_code> write_response(beast::tcp_stream& stream,
-                                                          Response& response, bool head,
-                                                          std::string& out) {
+asio::awaitable<boost::system::error_code> write_response(tcp::socket& stream, Response& response,
+                                                          bool head, std::string& out) {
   response.content_length(response.body().size());
-  out.clear();
-  out += "HTTP/1.1 ";
-  out += std::to_string(response.result_int());
-  out += ' ';
+  const std::string& body = response.body();
+  const bool copy_body = !head && body.size() <= kCopiedBodyBytes;
+  // Sized once, then filled: no growth while a (possibly secret) body is copied in.
+  unsigned status = response.result_int();
   auto reason = response.reason();
-  out.append(reason.data(), reason.size());
-  out += "\r\n";
+  std::size_t size = 9 + 3 + 1 + reason.size() + 2 + 2 + (copy_body ? body.size() : 0);
+  for (const auto& field : response.base())
+    size += field.name_string().size() + 2 + field.value().size() + 2;
+  out.resize(size);
+  char* at = out.data();
+  auto put = [&at](std::string_view text) {
+    std::memcpy(at, text.data(), text.size());
+    at += text.size();
+  };
+  put("HTTP/1.1 ");
+  const char code[3] = {static_cast<char>('0' + status / 100 % 10),
+                        static_cast<char>('0' + status / 10 % 10),
+                        static_cast<char>('0' + status % 10)};
+  put(std::string_view(code, 3));
+  put(" ");
+  put(std::string_view(reason.data(), reason.size()));
+  put("\r\n");
   for (const auto& field : response.base()) {
     auto name = field.name_string();
     auto value = field.value();
-    out.append(name.data(), name.size());
-    out += ": ";
-    out.append(value.data(), value.size());
-    out += "\r\n";
+    put(std::string_view(name.data(), name.size()));
+    put(": ");
+    put(std::string_view(value.data(), value.size()));
+    put("\r\n");
   }
-  out += "\r\n";
-  const std::string& body = response.body();
-  if (head || body.size() <= kCopiedBodyBytes) {
-    if (!head) out += body;
+  put("\r\n");
+  if (head || copy_body) {
+    if (copy_body) put(body);
     auto [ec, n] = co_await asio::async_write(stream, asio::buffer(out), use_tuple);
     co_return ec;
   }
@@ -59,9 +74,9 @@ asio::awaitable<boost::system::error_code> write_response(beast::tcp_stream& str
   co_return ec;
 }
 
-// Bodies can hold a generated private key: leave no copy of any behind in freed memory.
-void wipe(std::string& body) {
-  if (!body.empty()) OPENSSL_cleanse(body.data(), body.size());
+// An answer holding a generated private key: leave no copy of it behind in freed memory.
+void wipe(std::string& bytes) {
+  if (!bytes.empty()) OPENSSL_cleanse(bytes.data(), bytes.size());
 }
 
 // A syntax error from the parser, as opposed to the client closing or a timeout.
@@ -118,10 +133,11 @@ bool framing_is_ambiguous(const Message& message) {
 // After an answer that closes the connection: the client may still be sending what we refused.
 // Closing at once would reset the connection and destroy our answer in flight, so stop
 // sending, then read and discard for a bounded time and amount.
-asio::awaitable<void> linger(beast::tcp_stream& stream) {
+template <typename Connection>
+asio::awaitable<void> linger(tcp::socket& stream, Connection& connection) {
   boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream.expires_after(std::chrono::seconds(2));
+  stream.shutdown(tcp::socket::shutdown_send, ignored);
+  connection.expire_after(std::chrono::seconds(2));
   std::array<char, 16 * 1024> sink;
   std::size_t discarded = 0;
   while (discarded < 16 * 1024 * 1024) {
@@ -132,23 +148,54 @@ asio::awaitable<void> linger(beast::tcp_stream& stream) {
 }
 
 // The server's own answer to a request it will not hand on; the connection closes after it.
-asio::awaitable<void> refuse(beast::tcp_stream& stream, bhttp::status status,
+template <typename Connection>
+asio::awaitable<void> refuse(tcp::socket& stream, Connection& connection, bhttp::status status,
                              std::chrono::seconds timeout) {
   Response response{status, 11};
   response.set(bhttp::field::content_type, "text/plain; charset=UTF-8");
   response.body() = std::string(bhttp::obsolete_reason(status)) + "\n";
   response.keep_alive(false);
-  stream.expires_after(timeout);
+  connection.expire_after(timeout);
   std::string output;
   auto ec = co_await write_response(stream, response, false, output);
-  if (!ec) co_await linger(stream);
+  if (!ec) co_await linger(stream, connection);
 }
 
 }  // namespace
 
+void HttpServer::Connection::expire_at(Clock::time_point when) {
+  deadline = when;
+  // The watchdog wakes at watchdog_expiry and then waits for the deadline: only a deadline
+  // before that expiry needs the timer moved (rare: see longest_wait).
+  if (when < watchdog_expiry) {
+    if (auto me = self.lock()) watch(me, Clock::now());
+  }
+}
+
+void HttpServer::Connection::watch(const std::shared_ptr<Connection>& self, Clock::time_point now) {
+  if (!self->socket) return;  // the connection has ended
+  if (now >= self->deadline) {
+    boost::system::error_code ignored;
+    self->socket->close(ignored);  // what is pending on it fails, and the connection ends
+    self->watchdog_expiry = Clock::time_point::max();
+    return;
+  }
+  // Wake at the deadline, or earlier: a later deadline may then come before it.
+  Clock::time_point expiry = self->deadline;
+  if (expiry - now > self->longest_wait) expiry = now + self->longest_wait;
+  self->watchdog_expiry = expiry;
+  self->watchdog.expires_at(expiry);  // cancels the wait before, if any
+  self->watchdog.async_wait([self](const boost::system::error_code& ec) {
+    if (ec == asio::error::operation_aborted) return;  // moved or connection ended
+    watch(self, Clock::now());
+  });
+}
+
 HttpServer::HttpServer(asio::io_context& io, const std::string& host, std::uint16_t port,
-                       ServerLimits limits, RequestHandler& handler)
+                       ServerLimits limits, RequestHandler& handler,
+                       std::vector<asio::io_context*> connection_contexts)
     : io_(io),
+      connection_contexts_(std::move(connection_contexts)),
       accept_strand_(asio::make_strand(io)),
       acceptor_(accept_strand_),
       slot_freed_(accept_strand_),
@@ -162,6 +209,13 @@ HttpServer::HttpServer(asio::io_context& io, const std::string& host, std::uint1
   port_ = acceptor_.local_endpoint().port();
 }
 
+asio::any_io_executor HttpServer::next_connection_executor() {
+  if (connection_contexts_.empty()) return asio::make_strand(io_);
+  asio::io_context* context = connection_contexts_[next_context_];
+  next_context_ = (next_context_ + 1) % connection_contexts_.size();
+  return context->get_executor();  // one thread runs it: the connection's handlers never overlap
+}
+
 void HttpServer::start() { asio::co_spawn(accept_strand_, accept_loop(), asio::detached); }
 
 asio::awaitable<void> HttpServer::accept_loop() {
@@ -173,7 +227,7 @@ asio::awaitable<void> HttpServer::accept_loop() {
       co_await slot_freed_.async_wait(use_tuple);
     }
     if (stopping_) co_return;
-    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), use_tuple);
+    auto [ec, socket] = co_await acceptor_.async_accept(next_connection_executor(), use_tuple);
     if (stopping_ || ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
     if (ec) {
       // E.g. too many open files: keep serving the connections we have, retry shortly.
@@ -182,11 +236,14 @@ asio::awaitable<void> HttpServer::accept_loop() {
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    auto connection = std::make_shared<Connection>(socket.get_executor());
+    // The watchdog's longest wait: the shortest timeout (at least a second, never a spin).
+    Connection::Clock::duration longest_wait = std::max<Connection::Clock::duration>(
+        std::chrono::seconds(1), std::min(limits_.request_timeout, limits_.idle_timeout));
+    auto connection = std::make_shared<Connection>(socket.get_executor(), longest_wait);
+    connection->self = connection;
     connections_.insert(connection);
     active_ = connections_.size();
-    asio::co_spawn(connection->executor,
-                   serve_connection(beast::tcp_stream(std::move(socket)), connection),
+    asio::co_spawn(connection->executor, serve_connection(std::move(socket), connection),
                    asio::detached);
   }
 }
@@ -197,23 +254,23 @@ void HttpServer::connection_closed(std::shared_ptr<Connection> connection) {
   slot_freed_.cancel();
 }
 
-asio::awaitable<void> HttpServer::serve_connection(beast::tcp_stream stream,
+asio::awaitable<void> HttpServer::serve_connection(tcp::socket socket,
                                                    std::shared_ptr<Connection> connection) {
-  connection->stream = &stream;
+  connection->socket = &socket;
   try {
-    co_await run_connection(stream, *connection);
+    co_await run_connection(socket, *connection);
   } catch (const std::exception&) {
     // A handler bug must not take the server down; this connection just ends.
   }
-  connection->stream = nullptr;
+  connection->socket = nullptr;
+  connection->watchdog.cancel();  // its wait ends, and with it its share of the connection
   boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream.socket().close(ignored);
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
+  socket.close(ignored);
   asio::post(accept_strand_, [this, connection] { connection_closed(connection); });
 }
 
-asio::awaitable<void> HttpServer::run_connection(beast::tcp_stream& stream,
-                                                 Connection& connection) {
+asio::awaitable<void> HttpServer::run_connection(tcp::socket& stream, Connection& connection) {
   beast::flat_buffer buffer(limits_.header_limit + kReadAheadBytes);
   std::string output;  // reused for every answer on this connection
   std::size_t served = 0;
@@ -222,7 +279,7 @@ asio::awaitable<void> HttpServer::run_connection(beast::tcp_stream& stream,
     if (buffer.size() == 0) {
       // Idle: wait for the first byte of the next request (shutdown may cancel this wait).
       connection.idle = true;
-      stream.expires_after(limits_.idle_timeout);
+      connection.expire_after(limits_.idle_timeout);
       auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kFirstReadBytes), use_tuple);
       connection.idle = false;
       if (ec) co_return;
@@ -230,7 +287,7 @@ asio::awaitable<void> HttpServer::run_connection(beast::tcp_stream& stream,
     }
     // From the first byte on, the whole request must arrive within request_timeout: a client
     // trickling bytes holds nothing but this suspended coroutine, and only until then.
-    stream.expires_after(limits_.request_timeout);
+    connection.expire_after(limits_.request_timeout);
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits_.header_limit));
     parser.body_limit(limits_.body_limit);
@@ -239,7 +296,7 @@ asio::awaitable<void> HttpServer::run_connection(beast::tcp_stream& stream,
     // A Content-Length over the limit is reported as soon as the header is complete.
     bool declared_too_large = header_ec == bhttp::error::body_limit;
     if (header_ec == bhttp::error::header_limit || header_ec == bhttp::error::buffer_overflow) {
-      co_await refuse(stream,
+      co_await refuse(stream, connection,
                       request_line_too_long(parser, limits_.url_limit)
                           ? bhttp::status::uri_too_long
                           : bhttp::status::request_header_fields_too_large,
@@ -248,22 +305,22 @@ asio::awaitable<void> HttpServer::run_connection(beast::tcp_stream& stream,
     }
     if (header_ec && !declared_too_large) {
       if (is_malformed(header_ec))
-        co_await refuse(stream, bhttp::status::bad_request, limits_.request_timeout);
+        co_await refuse(stream, connection, bhttp::status::bad_request, limits_.request_timeout);
       co_return;  // otherwise closed or timed out
     }
     if (parser.get().target().size() > limits_.url_limit) {
-      co_await refuse(stream, bhttp::status::uri_too_long, limits_.request_timeout);
+      co_await refuse(stream, connection, bhttp::status::uri_too_long, limits_.request_timeout);
       co_return;
     }
     // The parser enforces its limit on what it holds unparsed at a time; the limit is on the
     // request line and fields together, whatever way they arrived.
     if (header_n > limits_.header_limit) {
-      co_await refuse(stream, bhttp::status::request_header_fields_too_large,
+      co_await refuse(stream, connection, bhttp::status::request_header_fields_too_large,
                       limits_.request_timeout);
       co_return;
     }
     if (framing_is_ambiguous(parser.get())) {
-      co_await refuse(stream, bhttp::status::bad_request, limits_.request_timeout);
+      co_await refuse(stream, connection, bhttp::status::bad_request, limits_.request_timeout);
       co_return;
     }
 
@@ -279,7 +336,7 @@ asio::awaitable<void> HttpServer::run_connection(beast::tcp_stream& stream,
         close_after = true;
       } else if (body_ec) {
         if (is_malformed(body_ec))
-          co_await refuse(stream, bhttp::status::bad_request, limits_.request_timeout);
+          co_await refuse(stream, connection, bhttp::status::bad_request, limits_.request_timeout);
         co_return;
       }
     }
@@ -293,7 +350,11 @@ asio::awaitable<void> HttpServer::run_connection(beast::tcp_stream& stream,
                       served < limits_.max_requests_per_connection;
     unsigned version = incoming.message.version();
 
+    // No timeout while the handler works (e.g. waits for a commit or a generated key).
+    connection.expire_at(Connection::Clock::time_point::max());
     Response response;
+    bool secret_answer = false;
+    incoming.secret_answer = &secret_answer;
     try {
       response = co_await handler_.handle(std::move(incoming));
     } catch (const std::exception&) {
@@ -305,13 +366,15 @@ asio::awaitable<void> HttpServer::run_connection(beast::tcp_stream& stream,
     if (connection.stopping) keep_alive = false;  // shutting down: this is the last answer
     response.version(version);
     response.keep_alive(keep_alive && !close_after);
-    stream.expires_after(limits_.request_timeout);
+    connection.expire_after(limits_.request_timeout);
     auto write_ec = co_await write_response(stream, response, head, output);
-    wipe(response.body());
-    wipe(output);
+    if (secret_answer) {
+      wipe(response.body());
+      wipe(output);
+    }
     if (write_ec) co_return;
     if (close_after) {
-      co_await linger(stream);
+      co_await linger(stream, connection);
       co_return;
     }
     if (!keep_alive) co_return;
@@ -332,7 +395,8 @@ asio::awaitable<void> HttpServer::drain(std::chrono::milliseconds grace) {
   for (const auto& c : connections_) {
     asio::post(c->executor, [c] {
       c->stopping = true;
-      if (c->idle && c->stream) c->stream->cancel();
+      boost::system::error_code ignored_cancel;
+      if (c->idle && c->socket) c->socket->cancel(ignored_cancel);
     });
   }
   asio::steady_timer tick(accept_strand_);
@@ -346,7 +410,7 @@ asio::awaitable<void> HttpServer::drain(std::chrono::milliseconds grace) {
   for (const auto& c : connections_) {
     asio::post(c->executor, [c] {
       boost::system::error_code ignored_close;
-      if (c->stream) c->stream->socket().close(ignored_close);
+      if (c->socket) c->socket->close(ignored_close);
     });
   }
   deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);

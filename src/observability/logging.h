@@ -1,6 +1,8 @@
 // keypaird's log output: levels, text or JSON lines, stderr or a file that SIGHUP reopens (for
-// logrotate), and the access log (one line per request). Everything goes through spdlog: the
-// default logger "keypaird" for the service's own messages and "access" for requests.
+// logrotate), and the access log (one line per request). The service's own messages go through
+// spdlog's default logger "keypaird"; access lines (logger "access" in the output) are buffered
+// per thread and written in batches: within 50 ms, before any later service message, before a
+// reopen and at shutdown, so none is lost when the process ends normally.
 //
 // What is never logged: request headers (tokens live there), bodies (private keys live there),
 // query strings. The access log shows only the fields of RequestLog.
@@ -8,6 +10,7 @@
 
 #include <spdlog/logger.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -38,19 +41,27 @@ class LogOutput {
   // Changes the level of every log line, access lines included ("debug" ... "error").
   void set_level(const std::string& level);
 
-  // Writes the access-log line of one finished request.
+  // Writes the access-log line of one finished request (at level info or debug): buffered,
+  // written within 50 ms, by flush(), or when this object is destroyed.
   void access(const RequestLog& request);
+
+  // Writes the access lines buffered so far.
+  void flush();
+
+  // Writes what is buffered.
+  ~LogOutput();
+  LogOutput(const LogOutput&) = delete;
+  LogOutput& operator=(const LogOutput&) = delete;
 
   const LogSettings& settings() const { return settings_; }
 
  private:
-  LogOutput(LogSettings settings, std::shared_ptr<LineSink> sink,
-            std::shared_ptr<spdlog::logger> access)
-      : settings_(std::move(settings)), sink_(std::move(sink)), access_(std::move(access)) {}
+  LogOutput(LogSettings settings, std::shared_ptr<LineSink> sink)
+      : settings_(std::move(settings)), sink_(std::move(sink)) {}
 
   LogSettings settings_;
   std::shared_ptr<LineSink> sink_;
-  std::shared_ptr<spdlog::logger> access_;
+  std::atomic<bool> access_on_{true};  // the level is info or debug
 };
 
 // Formats one access-log line's payload (exposed for tests). Text: `[request-id user] "GET

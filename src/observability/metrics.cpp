@@ -53,6 +53,24 @@ const char* route_name(Route route) {
   return "other";
 }
 
+const char* store_operation_name(StoreOperation operation) {
+  switch (operation) {
+    case StoreOperation::get:
+      return "get";
+    case StoreOperation::list:
+      return "list";
+    case StoreOperation::count:
+      return "count";
+    case StoreOperation::create:
+      return "create";
+    case StoreOperation::remove:
+      return "remove";
+    case StoreOperation::healthy:
+      return "healthy";
+  }
+  return "other";
+}
+
 std::string RequestLog::microversion() const {
   if (microversion_major == 0) return "";
   return std::to_string(microversion_major) + "." + std::to_string(microversion_minor);
@@ -155,11 +173,24 @@ void Metrics::request_finished(const RequestLog& request) {
   histogram->Observe(std::chrono::duration<double>(request.duration).count());
 }
 
-void Metrics::observe_store_call(const char* operation, double seconds, bool failed) {
-  // Few operations, and store calls are far slower than this lookup.
-  store_seconds_.Add({{"operation", operation}}, request_buckets()).Observe(seconds);
-  auto& errors = store_errors_.Add({{"operation", operation}});  // present at 0 from the start
-  if (failed) errors.Increment();
+const Metrics::StoreSeries& Metrics::store_series(StoreOperation operation) {
+  auto index = static_cast<std::size_t>(operation);
+  if (store_resolved_[index].load(std::memory_order_acquire)) return store_series_[index];
+  MutexLock lock(store_mutex_);
+  if (!store_resolved_[index].load(std::memory_order_relaxed)) {
+    const char* name = store_operation_name(operation);
+    store_series_[index].seconds = &store_seconds_.Add({{"operation", name}}, request_buckets());
+    // The error count is there, at 0, from the operation's first call.
+    store_series_[index].errors = &store_errors_.Add({{"operation", name}});
+    store_resolved_[index].store(true, std::memory_order_release);
+  }
+  return store_series_[index];
+}
+
+void Metrics::observe_store_call(StoreOperation operation, double seconds, bool failed) {
+  const StoreSeries& series = store_series(operation);
+  series.seconds->Observe(seconds);
+  if (failed) series.errors->Increment();
 }
 
 void Metrics::set_key_pool_size(std::int64_t size) {

@@ -10,6 +10,8 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -24,6 +26,11 @@ namespace keypaird::observability {
 // The routes requests are counted by.
 enum class Route { root, versions, keypairs, keypair, healthcheck, metrics, other };
 const char* route_name(Route route);
+
+// The store calls timed, by KeypairStore method.
+enum class StoreOperation { get, list, count, create, remove, healthy };
+inline constexpr std::size_t kStoreOperations = 6;
+const char* store_operation_name(StoreOperation operation);
 
 // What the access log and the request metrics know about one finished request. The API layer
 // fills it in along its pipeline. It never holds a token, a body or a key.
@@ -52,8 +59,8 @@ class Metrics {
   void request_started();
   void request_finished(const RequestLog& request);
 
-  // One store call. `operation` is one of a fixed set of names (the KeypairStore method names).
-  void observe_store_call(const char* operation, double seconds, bool failed);
+  // One store call. Its series appear with the operation's first call.
+  void observe_store_call(StoreOperation operation, double seconds, bool failed);
 
   // Hooks for the pre-generated key pool and for Keystone token validation.
   void set_key_pool_size(std::int64_t size);
@@ -70,6 +77,11 @@ class Metrics {
 
  private:
   prometheus::Counter& request_counter(const RequestLog& request) EXCLUDES(cache_mutex_);
+  struct StoreSeries {
+    prometheus::Histogram* seconds;
+    prometheus::Counter* errors;
+  };
+  const StoreSeries& store_series(StoreOperation operation);
 
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& requests_;
@@ -89,6 +101,12 @@ class Metrics {
       GUARDED_BY(cache_mutex_);
   std::unordered_map<std::uint64_t, prometheus::Histogram*> request_latency_
       GUARDED_BY(cache_mutex_);
+  // The store's series, resolved by each operation's first call (Family::Add locks the
+  // family and builds a label map: once per operation, not per call). Written once, under
+  // store_mutex_; read without it once published.
+  Mutex store_mutex_;
+  std::array<StoreSeries, kStoreOperations> store_series_{};
+  std::array<std::atomic<bool>, kStoreOperations> store_resolved_{};
 };
 
 }  // namespace keypaird::observability

@@ -8,6 +8,21 @@
 
 namespace keypaird::store {
 
+namespace {
+
+// SQLite's memory statistics (sqlite3_memory_used, unused here) take a global mutex around
+// every allocation, from every connection on every thread; switched off before SQLite
+// initializes (at the first connection), where sqlite3_config is allowed.
+void configure_sqlite_once() {
+  static const bool configured = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);  // SQLITE_MISUSE if already initialized: fine
+    return true;
+  }();
+  (void)configured;
+}
+
+}  // namespace
+
 Result<SqliteStatement> SqliteStatement::prepare(sqlite3* db, const char* sql) {
   sqlite3_stmt* stmt = nullptr;
   if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
@@ -63,6 +78,7 @@ std::optional<std::string> SqliteBinding::column_optional_text(int column) {
 }
 
 Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(const std::string& path) {
+  configure_sqlite_once();
   std::unique_ptr<SqliteConnection> connection(new SqliteConnection());
   int rc =
       sqlite3_open_v2(path.c_str(), &connection->db_,
@@ -80,6 +96,7 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(const std::stri
 
 Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open_read_only(
     const std::string& path) {
+  configure_sqlite_once();
   std::unique_ptr<SqliteConnection> connection(new SqliteConnection());
   int rc = sqlite3_open_v2(path.c_str(), &connection->db_, SQLITE_OPEN_READONLY, nullptr);
   if (rc != SQLITE_OK)  // the destructor closes the handle SQLite may have allocated

@@ -8,6 +8,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <stdexcept>
 #include <unordered_map>
@@ -163,6 +164,9 @@ Result<std::vector<StoredKeypair>> SqliteKeypairStore::list(
   if (!statement) return unavailable();
   std::vector<StoredKeypair> out;
   std::int64_t max_rows = limit ? *limit : -1;
+  // A page is usually full: room for it at once rather than a move of every row per growth
+  // (bounded, as the limit comes from the request).
+  out.reserve(static_cast<std::size_t>(max_rows > 0 ? std::min<std::int64_t>(max_rows, 128) : 16));
   Binding b(**statement);
   b.text(1, user_id);
   if (after_name) {

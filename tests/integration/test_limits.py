@@ -4,6 +4,7 @@ the open ones keep working), idle and slow clients (dropped after a timeout with
 network thread), and pipelined / keep-alive requests per connection (bounded)."""
 
 import sys
+import socket
 import threading
 import time
 import unittest
@@ -177,6 +178,39 @@ class ConfiguredLimitsTest(unittest.TestCase):
         for seconds in dropped.values():  # dropped after the 3 s timeout, long before its end
             self.assertGreater(seconds, 2)
             self.assertLess(seconds, 10)
+
+    def test_a_client_that_stops_reading_is_dropped_after_request_timeout(self):
+        server = self.start("[keypaird]\nrequest_timeout = 2\n"
+                            "max_requests_per_connection = 100000\n")
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # fills at once
+        sock.connect(("127.0.0.1", server.port))
+        sock.settimeout(0.5)
+        request = get("/v2.1/os-keypairs")
+        sent = 0
+        try:  # pipelined answers pile up unread until the server's write blocks
+            while sent < 50000:
+                sock.sendall(request)
+                sent += 1
+        except (socket.timeout, OSError):
+            pass
+        self.assertGreater(sent, 100)
+        time.sleep(4)  # longer than request_timeout, without reading
+        sock.settimeout(10)
+        received, started = 0, time.time()
+        try:
+            while True:
+                chunk = sock.recv(1 << 20)
+                if not chunk:
+                    break
+                received += len(chunk)
+        except (socket.timeout, ConnectionResetError):
+            pass
+        sock.close()
+        # Closed while it waited: far from every answer (each over 300 bytes) arrived, and the
+        # end came at once.
+        self.assertLess(received, sent * 300 // 2, (sent, received))
+        self.assertLess(time.time() - started, 5)
 
 
 if __name__ == "__main__":

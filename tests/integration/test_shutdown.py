@@ -1,5 +1,6 @@
 """SIGTERM stops accepting, lets requests in flight finish and answer (for a bounded time), and
-closes the store cleanly; SIGHUP reloads the log level without dropping connections."""
+closes the store cleanly; SIGHUP reloads the log level without dropping connections. Access
+lines (buffered per thread) are all written, exactly once, by a stop or a reopen."""
 
 import os
 import signal
@@ -73,6 +74,88 @@ class ShutdownTest(unittest.TestCase):
         self.assertEqual(server.process.wait(30), 0)
         self.assertLess(time.time() - started, 8)
         slow.close()
+
+
+def answer_many(port, prefix, count):
+    """`count` requests on two keep-alive connections (so on both network threads, usually)."""
+    connections = [RawConnection(port), RawConnection(port)]
+    try:
+        for i in range(count):
+            c = connections[i % 2]
+            c.send(get(f"/v2.1/os-keypairs/{prefix}-{i}"))
+            assert c.read_response()[0] == 404
+    finally:
+        for c in connections:
+            c.close()
+
+
+def logged_names(text, prefix):
+    return [m for m in text.split() if f"/{prefix}-" in m]
+
+
+class AccessLogFlushTest(unittest.TestCase):
+    def test_a_stop_while_answering_loses_no_access_line(self):
+        server = Keypaird(BINARY).start()  # log_level info: an access line per request
+        self.addCleanup(server.cleanup)
+        answered = []
+
+        def keep_asking(n):
+            # Back to back until the server closes: the last answers come just before the
+            # stop, while their lines are still in the buffers.
+            c = RawConnection(server.port)
+            try:
+                for i in range(1000000):
+                    c.send(get(f"/v2.1/os-keypairs/flushed-{n}-{i}"))
+                    response = c.read_response()
+                    if response is None:
+                        return
+                    answered.append(f"flushed-{n}-{i}")
+                    if response[1].get("connection") == "close":
+                        return
+            except OSError:
+                return
+            finally:
+                c.close()
+
+        threads = [threading.Thread(target=keep_asking, args=(n,)) for n in range(2)]
+        for t in threads:
+            t.start()
+        time.sleep(0.5)
+        server.process.send_signal(signal.SIGTERM)
+        for t in threads:
+            t.join(30)
+        self.assertEqual(server.process.wait(30), 0)
+        log = server.read_log()
+        logged = set(name.split("/")[-1].rstrip('"') for name in logged_names(log, "flushed"))
+        self.assertGreater(len(answered), 10)
+        self.assertEqual([name for name in answered if name not in logged], [])
+        # Written before the last message, not after it.
+        self.assertGreater(log.rindex("stopped"), log.rindex("/flushed-"))
+
+    def test_a_reopen_writes_what_came_before_to_the_old_file(self):
+        server = Keypaird(BINARY)
+        log_file = os.path.join(server.dir, "api.log")
+        with open(server.config_path, "a") as f:
+            f.write(f"[DEFAULT]\nlog_file = {log_file}\n")
+        server.start()
+        self.addCleanup(server.cleanup)
+        answer_many(server.port, "before", 200)
+        os.rename(log_file, log_file + ".1")
+        server.process.send_signal(signal.SIGHUP)
+        deadline = time.time() + 10
+        while not os.path.exists(log_file) and time.time() < deadline:
+            time.sleep(0.01)
+        answer_many(server.port, "after", 200)
+        server.process.send_signal(signal.SIGTERM)
+        self.assertEqual(server.process.wait(30), 0)
+        with open(log_file + ".1") as f:
+            old = f.read()
+        with open(log_file) as f:
+            new = f.read()
+        self.assertEqual(len(logged_names(old, "before")), 200)
+        self.assertEqual(logged_names(new, "before"), [])
+        self.assertEqual(len(logged_names(new, "after")), 200)
+        self.assertEqual(logged_names(old, "after"), [])
 
 
 class ReloadTest(unittest.TestCase):

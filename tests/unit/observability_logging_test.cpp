@@ -54,3 +54,13 @@ TEST(AccessLogTest, JsonMembers) {
             "\"method\":\"GET\",\"path\":\"/v2.1/os-keypairs/k\",\"route\":\"keypair\","
             "\"status\":200,\"microversion\":\"2.10\",\"duration\":0.0015000");
 }
+
+TEST(AccessLogTest, DurationHasSevenDecimals) {
+  RequestLog r = sample();
+  r.duration = std::chrono::nanoseconds(12345678949);
+  EXPECT_NE(format_access(r, false).find(" time: 12.3456789"), std::string::npos);
+  r.duration = std::chrono::nanoseconds(99999999960);
+  EXPECT_NE(format_access(r, true).find("\"duration\":100.0000000"), std::string::npos);
+  r.duration = {};
+  EXPECT_NE(format_access(r, false).find(" time: 0.0000000"), std::string::npos);
+}

@@ -50,7 +50,9 @@ TEST(MetricsTest, HooksForOtherComponents) {
   metrics.token_cache_miss();
   metrics.observe_keystone_request(0.02, "valid");
   metrics.observe_keystone_request(0.02, "something odd");
-  metrics.observe_store_call("create", 0.001, true);
+  metrics.observe_store_call(StoreOperation::create, 0.001, true);
+  metrics.observe_store_call(StoreOperation::create, 0.001, false);
+  metrics.observe_store_call(StoreOperation::get, 0.001, false);
   std::string text = metrics.render();
   EXPECT_NE(text.find("keypaird_key_pool_size 42"), std::string::npos);
   EXPECT_NE(text.find("keypaird_token_cache_hits_total 2"), std::string::npos);
@@ -60,6 +62,10 @@ TEST(MetricsTest, HooksForOtherComponents) {
   EXPECT_NE(text.find("keypaird_keystone_request_duration_seconds_count{outcome=\"error\"} 1"),
             std::string::npos);
   EXPECT_NE(text.find("keypaird_store_errors_total{operation=\"create\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("keypaird_store_errors_total{operation=\"get\"} 0"), std::string::npos);
+  EXPECT_NE(text.find("keypaird_store_operation_duration_seconds_count{operation=\"create\"} 2"),
+            std::string::npos);
+  EXPECT_EQ(text.find("operation=\"list\""), std::string::npos);  // not called yet
 }
 
 TEST(MetricsTest, ProcessMetricsAreThere) {
