@@ -119,8 +119,9 @@ def setUpModule():
                        extra_config=keystone.nova_config()).start()
         shared = tempfile.mkdtemp(prefix="keypaird-shared-")
         nodes.append(shared)
-        for _ in range(2):
-            nodes.append(Keypaird(BINARY, keystone.keypaird_config(),
+        for i in (1, 2):
+            drain = f"[healthcheck]\ndisable_by_file_path = {shared}/drain-{i}\n"
+            nodes.append(Keypaird(BINARY, keystone.keypaird_config() + drain,
                                   database_url=f"sqlite:///{shared}/keypaird.sqlite").start())
         haproxy = Haproxy({"NOVA_API": f"127.0.0.1:{nova.port}",
                            "KEYPAIRD_1": f"127.0.0.1:{nodes[1].port}",
@@ -322,6 +323,47 @@ class RoutingTest(unittest.TestCase):
                 status, body, headers = self.through("GET", path)
                 self.assertEqual((status, body), call(nova.port, "GET", path, self.token)[:2])
                 self.assertTrue(answered_by_nova(headers), headers)
+
+
+def wait_for(what, timeout=90):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if what():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def keypair_requests(node):
+    """How many keypair list requests this node's access log has."""
+    return node.read_log().count('"GET /v2.1/os-keypairs" status: 200')
+
+
+class HealthTest(unittest.TestCase):
+    def test_a_drained_node_is_taken_out_and_comes_back(self):
+        token = keystone.user_token("alice")
+        drain = os.path.join(nodes[0], "drain-2")
+        seen = len(haproxy.read_log())
+        with open(drain, "w"):
+            pass
+        try:
+            # keypaird2's /healthcheck answers 503 DISABLED BY FILE: out after 3 checks.
+            self.assertTrue(wait_for(lambda: "keypaird/keypaird2 is DOWN"
+                                     in haproxy.read_log()[seen:]), haproxy.read_log())
+            before = [keypair_requests(n) for n in nodes[1:]]
+            for _ in range(6):
+                self.assertEqual(call(haproxy.port, "GET", "/v2.1/os-keypairs", token)[0], 200)
+            self.assertTrue(wait_for(lambda: keypair_requests(nodes[1]) >= before[0] + 6, 30))
+            self.assertEqual(keypair_requests(nodes[2]), before[1])
+        finally:
+            seen = len(haproxy.read_log())
+            os.unlink(drain)
+        self.assertTrue(wait_for(lambda: "keypaird/keypaird2 is UP"
+                                 in haproxy.read_log()[seen:]), haproxy.read_log())
+        before = keypair_requests(nodes[2])
+        for _ in range(6):
+            self.assertEqual(call(haproxy.port, "GET", "/v2.1/os-keypairs", token)[0], 200)
+        self.assertTrue(wait_for(lambda: keypair_requests(nodes[2]) > before, 30))
 
 
 if __name__ == "__main__":
