@@ -312,6 +312,23 @@ class RoutingTest(unittest.TestCase):
                 self.assertEqual((status, body), call(nova.port, "GET", path, self.token)[:2])
                 self.assertTrue(answered_by_nova(headers), headers)
 
+    def test_each_request_on_one_connection_is_routed(self):
+        conn = RawConnection(haproxy.port, timeout=60)
+        try:
+            answers = []
+            for path in ["/v2.1/os-keypairs", "/v2.1/flavors", "/v2.1/os-keypairs/in-keypaird",
+                         "/v2.1/"]:
+                conn.send(f"GET {path} HTTP/1.1\r\nHost: compute.test\r\n"
+                          f"X-Auth-Token: {self.token}\r\n\r\n".encode())
+                status, headers, _ = conn.read_response(timeout=60)
+                answers.append((path, status, answered_by_nova(headers)))
+        finally:
+            conn.close()
+        self.assertEqual(answers, [("/v2.1/os-keypairs", 200, False),
+                                   ("/v2.1/flavors", 200, True),
+                                   ("/v2.1/os-keypairs/in-keypaird", 200, False),
+                                   ("/v2.1/", 200, True)])
+
     def test_near_misses_go_to_nova(self):
         # Not keypair paths: nova-api answers them (as keypaird would: 404 or 300 choices).
         # Nova's routes take no ".json" suffix: "/v2.1/os-keypairs.json" is 404 in nova-api.
