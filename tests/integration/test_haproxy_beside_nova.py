@@ -7,7 +7,11 @@ keypaird.conf). The catalog's compute endpoint is haproxy.
 Who answered is told apart by the data: keypaird and nova-api keep different databases here,
 so a keypair created through haproxy is in keypaird's store and not in nova-api's; a keypair
 created in nova-api directly is never listed through haproxy; a flavor created through haproxy
-is in nova-api (keypaird has no flavors: /v2.1/flavors is 404 there)."""
+is in nova-api (keypaird has no flavors: /v2.1/flavors is 404 there). And for single raw
+requests: nova-api (eventlet) sends a Date header, keypaird does not.
+Also: each request of one keep-alive connection is routed on its own, and a keypaird node
+drained with its [healthcheck] disable_by_file_path file is taken out by haproxy's health check
+and comes back once the file is gone."""
 
 import json
 import os
@@ -18,7 +22,6 @@ import sys
 import tempfile
 import time
 import unittest
-import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "differential"))
@@ -63,7 +66,7 @@ class Haproxy:
             self.process = subprocess.Popen([HAPROXY, "-f", self.config, "-db"], env=env,
                                             stdout=self.log, stderr=self.log,
                                             start_new_session=True)
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 60
             while time.monotonic() < deadline and self.process.poll() is None:
                 try:
                     status, _, _ = send_raw(self.port, b"GET / HTTP/1.1\r\nHost: x\r\n"
