@@ -31,6 +31,9 @@ test_packages=(
   # schema = nova_api, import-nova): the drivers nova.conf's mysql+pymysql:// and
   # postgresql+psycopg2:// URLs name.
   python3-pymysql python3-psycopg2
+  # One compute endpoint URL: haproxy sends keypair paths to keypaird, the rest to nova-api
+  # (etc/haproxy/keypaird-beside-nova.cfg, tests/integration/test_haproxy_beside_nova.py).
+  haproxy
   # Hardening tests: the unit's syscall filter (libseccomp), systemd-analyze, gcore, and the
   # reference policy engine.
   python3-seccomp systemd gdb python3-oslo.policy
@@ -50,7 +53,7 @@ if ((${#missing[@]})); then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
-  # Debian's keystone, postgresql, mariadb-server and nginx packages would start system-wide
+  # Debian's keystone, postgresql, mariadb-server, nginx and haproxy packages would start system-wide
   # servers (init script or systemd); the tests run their own. Deny service starts while installing, unless
   # the machine already has a policy (as many CI images do).
   temporary_policy=""

@@ -55,7 +55,7 @@ log_file = nova-api.log
 debug = false
 transport_url = fake://
 [api]
-auth_strategy = noauth2
+auth_strategy = {auth_strategy}
 [api_database]
 connection = {api_database}
 [database]
@@ -69,7 +69,7 @@ policy_dirs = {dir}/policy.d
 api_paste_config = {paste}
 [oslo_concurrency]
 lock_path = {dir}/lock
-"""
+{extra_config}"""
 
 
 def nova_available():
@@ -89,16 +89,22 @@ def nova_version():
 class NovaApi:
     """nova-api under uwsgi; `port` and `base_url` are known once start() returns."""
 
-    def __init__(self, quota=5, keep_dir=False, server="eventlet", api_database=None):
+    def __init__(self, quota=5, keep_dir=False, server="eventlet", api_database=None,
+                 auth_strategy="noauth2", extra_config=""):
         """api_database: nova.conf's [api_database] connection (e.g. mysql+pymysql://... on a
         MariaDB, with PyMySQL installed), so that Nova's API database (key_pairs) is shared
         with keypaird in schema = nova_api; default: a SQLite file in the temp directory. The
-        main [database] stays SQLite either way."""
+        main [database] stays SQLite either way.
+        auth_strategy: [api] auth_strategy, "noauth2" or "keystone" (then extra_config carries
+        the [keystone_authtoken] section, e.g. from keystone_server.Keystone.nova_config()).
+        extra_config: appended to nova.conf."""
         if server not in ("eventlet", "uwsgi"):
             raise ValueError(f"unknown server {server!r}")
         self.server = server
         self.quota = quota
         self.api_database = api_database
+        self.auth_strategy = auth_strategy
+        self.extra_config = extra_config
         self.keep_dir = keep_dir
         self.dir = tempfile.mkdtemp(prefix="nova-oracle-")
         self.conf = os.path.join(self.dir, "nova.conf")
@@ -119,6 +125,7 @@ class NovaApi:
         with open(self.conf, "w") as f:
             f.write(NOVA_CONF.format(
                 dir=self.dir, quota=self.quota, paste=PASTE_INI,
+                auth_strategy=self.auth_strategy, extra_config=self.extra_config,
                 api_database=self.api_database or f"sqlite:///{self.dir}/nova_api.sqlite"))
         # In this order: `db sync` first looks for a cell0 mapping in the API database (and,
         # with none, syncs the main database named in nova.conf), so run in parallel it fails

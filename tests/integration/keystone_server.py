@@ -275,3 +275,21 @@ interface = public
 token_cache_time = {token_cache_time}
 http_connect_timeout = 5
 """
+
+    def nova_config(self):
+        """nova.conf's [keystone_authtoken] for a real nova-api (auth_strategy = keystone)
+        validating tokens with this Keystone as the service user `nova`: keystonemiddleware's
+        options, in-process token cache (no memcached)."""
+        return f"""[keystone_authtoken]
+www_authenticate_uri = {self.url}
+auth_url = http://127.0.0.1:{self.port}
+auth_type = password
+username = nova
+password = {SERVICE_PASSWORD}
+project_name = service
+user_domain_name = Default
+project_domain_name = Default
+region_name = RegionOne
+interface = public
+http_connect_timeout = 10
+"""
