@@ -234,9 +234,12 @@ int main(int argc, char** argv) {
   // One io_context per network thread: `io` (the main thread's) also runs the accept loop,
   // signals and the metrics listener; connections are spread over all of them, so a
   // connection's work never crosses threads and no two threads contend for one scheduler.
+  // The other threads' contexts are declared first so that they outlive `io`: sockets accepted
+  // on `io` for them belong to their services, and `io`'s queued handlers still hold some when
+  // it is destroyed.
   const int threads = thread_count(cfg.workers);
-  boost::asio::io_context io(1);
   std::vector<std::unique_ptr<boost::asio::io_context>> more_network;
+  boost::asio::io_context io(1);
   std::vector<boost::asio::io_context*> network{&io};
   for (int i = 1; i < threads; ++i) {
     more_network.push_back(std::make_unique<boost::asio::io_context>(1));
